@@ -1,0 +1,1 @@
+"""Local emulator of the provider API that really delivers events (no Qt)."""

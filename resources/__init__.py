@@ -1,0 +1,1 @@
+"""Icons, desktop entry and sample payloads (installed as inspector.resources)."""
