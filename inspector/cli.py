@@ -60,10 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"webhook-inspector {__version__}")
     parser.add_argument(
-        "--self-test", action="store_true", help="check listener, store, keyring and window, then exit"
+        "--self-test",
+        action="store_true",
+        help="check listener, store, keyring and window, then exit",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module in COMMANDS.items():
+    for module in COMMANDS.values():
         mod = importlib.import_module(f"inspector.commands.{module}")
         mod.add_parser(sub, common)
     return parser

@@ -1,0 +1,134 @@
+"""The search-box language, parsed into a parameterised SQL WHERE clause.
+
+    type:transaction.*   id:evt_123   status:401   status:4xx   path:/hooks   method:POST
+    is:duplicate|rejected|unauthorized|invalid_json|not_envelope|verified|unverified
+    webhook:wh_1   -term (negation)   "quoted free text"   bare words (free text over the body)
+
+Terms are ANDed. Values never reach SQL as text: they are bound parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from inspector.core import events as ev
+
+
+class FilterError(ValueError):
+    """A query that does not parse; `position` is the character offset of the bad part."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+@dataclass(frozen=True)
+class Filter:
+    where: str  # "" when the query is empty (everything matches)
+    params: tuple[object, ...] = field(default=())
+
+    @property
+    def empty(self) -> bool:
+        return not self.where
+
+
+# One term: optional "-", then key:value or a bare word, where either may be a quoted string.
+_TOKEN = re.compile(r'\s*(-?)(?:([A-Za-z_]+):)?("(?:[^"\\]|\\.)*"?|[^\s"]+)')
+
+_IS_CLAUSES: dict[str, str] = {
+    "duplicate": "duplicate_of IS NOT NULL",
+    "rejected": "status >= 400",
+    "accepted": "status < 400",
+    "unauthorized": f"flags LIKE '%,{ev.FLAG_UNAUTHORIZED},%'",
+    "invalid_json": f"flags LIKE '%,{ev.FLAG_INVALID_JSON},%'",
+    "not_envelope": f"flags LIKE '%,{ev.FLAG_NOT_ENVELOPE},%'",
+    "unverified": f"flags LIKE '%,{ev.FLAG_UNVERIFIED},%'",
+    "verified": "webhook_id IS NOT NULL",
+    "duplicate_keys": f"flags LIKE '%,{ev.FLAG_DUPLICATE_KEYS},%'",
+    "too_large": f"flags LIKE '%,{ev.FLAG_TOO_LARGE},%'",
+    "forwarded": "forward_status IS NOT NULL",
+}
+
+KEYS = ("type", "id", "status", "path", "method", "is", "webhook")
+
+
+def _glob_or_equal(column: str, value: str) -> tuple[str, tuple[object, ...]]:
+    if any(ch in value for ch in "*?["):
+        return f"{column} GLOB ?", (value,)
+    return f"{column} = ?", (value,)
+
+
+def _status_clause(value: str, pos: int) -> tuple[str, tuple[object, ...]]:
+    if re.fullmatch(r"[1-5][0-9]{2}", value):
+        return "status = ?", (int(value),)
+    if re.fullmatch(r"[1-5]xx", value, re.IGNORECASE):
+        low = int(value[0]) * 100
+        return "status BETWEEN ? AND ?", (low, low + 99)
+    m = re.fullmatch(r"(>=|<=|>|<)([1-5][0-9]{2})", value)
+    if m:
+        return f"status {m.group(1)} ?", (int(m.group(2)),)
+    raise FilterError(f"status:{value} — use a code like 401, a class like 4xx, or >=400", pos)
+
+
+def _unquote(text: str, pos: int) -> str:
+    if text.startswith('"'):
+        if len(text) < 2 or not text.endswith('"') or text.endswith('\\"'):
+            raise FilterError("a quoted text is missing its closing quote", pos)
+        return re.sub(r"\\(.)", r"\1", text[1:-1])
+    return text
+
+
+def parse_filter(text: str) -> Filter:
+    clauses: list[str] = []
+    params: list[object] = []
+    pos = 0
+    length = len(text)
+    while pos < length:
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise FilterError(f"cannot read the query at {text[pos : pos + 20]!r}", pos)
+        start = m.start(3) - (len(m.group(2)) + 1 if m.group(2) else 0) - len(m.group(1))
+        negate, key, raw_value = m.group(1) == "-", m.group(2), m.group(3)
+        value = _unquote(raw_value, m.start(3))
+        pos = m.end()
+        if key is not None:
+            key = key.lower()
+            if key not in KEYS:
+                raise FilterError(f"unknown filter {key}: — known are {', '.join(KEYS)}", start)
+            if value == "":
+                raise FilterError(f"{key}: needs a value", start)
+            clause, values = _keyed_clause(key, value, m.start(3))
+        else:
+            if value == "":
+                continue
+            # Free text: a substring of the raw body (CAST makes instr work on text, not bytes).
+            clause, values = "instr(CAST(body AS TEXT), ?) > 0", (value,)
+        clauses.append(f"NOT ({clause})" if negate else f"({clause})")
+        params.extend(values)
+    return Filter(" AND ".join(clauses), tuple(params))
+
+
+def _keyed_clause(key: str, value: str, pos: int) -> tuple[str, tuple[object, ...]]:
+    if key == "type":
+        return _glob_or_equal("event_identifier", value)
+    if key == "id":
+        return _glob_or_equal("event_id", value)
+    if key == "webhook":
+        return _glob_or_equal("webhook_id", value)
+    if key == "method":
+        return "method = ?", (value.upper(),)
+    if key == "path":
+        if any(ch in value for ch in "*?["):
+            return "path GLOB ?", (value,)
+        # A path filter matches the path and everything below it.
+        return "(path = ? OR path GLOB ?)", (value, value.rstrip("/") + "/*")
+    if key == "status":
+        return _status_clause(value, pos)
+    # key == "is"
+    clause = _IS_CLAUSES.get(value.lower())
+    if clause is None:
+        raise FilterError(f"is:{value} — known are {', '.join(_IS_CLAUSES)}", pos)
+    return clause, ()

@@ -1,0 +1,225 @@
+"""The background HTTP listener: a threaded Werkzeug server, bounded and shut down cleanly."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+
+from inspector.core.batch_writer import BatchWriter
+from inspector.core.event_store import EventStore
+from inspector.core.events import StoredEvent
+from inspector.core.listener_app import ListenerApp
+from inspector.core.token_check import TokenRing
+
+log = logging.getLogger(__name__)
+
+BUSY_RESPONSE = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+    b"Connection: close\r\nContent-Length: 58\r\n\r\n"
+    b'{"error": "too many open connections; retry in a moment"}\n'
+)
+
+
+@dataclass
+class ListenerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    max_body: int = 5 * 1024 * 1024
+    strict_envelope: bool = False
+    # A connection idle (or trickling nothing) this long is closed, so stalled clients free their thread.
+    connection_timeout: float = 15.0
+    # Connections served at once; more are answered 503 at once instead of queueing without bound.
+    max_connections: int = 512
+
+
+class ListenerBindError(OSError):
+    """The address cannot be bound; str() is a sentence for the user."""
+
+
+class _Handler(WSGIRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: providers and load tools reuse connections
+
+    def setup(self) -> None:
+        self.timeout = self.server.connection_timeout  # type: ignore[attr-defined]
+        super().setup()
+
+    def make_environ(self) -> dict[str, Any]:
+        environ = super().make_environ()
+        # Werkzeug folds repeated headers into one and drops names with "_": keep what was really sent,
+        # so two Authorization headers are seen as two, and the record shows every header.
+        environ["inspector.raw_headers"] = [(k, v) for k, v in self.headers.items()]
+        return environ
+
+    def handle_one_request(self) -> None:
+        tracker: _Tracker = self.server.tracker  # type: ignore[attr-defined]
+        with tracker.busy():
+            super().handle_one_request()
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass  # every request is recorded in the store; no access log (it could leak paths to a terminal)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        log.debug("listener: " + format, *args)
+
+
+class _Tracker:
+    """Counts requests being handled, so stop() can wait for them and not for idle keep-alives."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._active = 0
+        self.connections: set[socket.socket] = set()
+
+    def busy(self) -> _Busy:
+        return _Busy(self)
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self._active == 0, timeout)
+
+
+class _Busy:
+    def __init__(self, tracker: _Tracker) -> None:
+        self.tracker = tracker
+
+    def __enter__(self) -> None:
+        with self.tracker._cond:
+            self.tracker._active += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self.tracker._cond:
+            self.tracker._active -= 1
+            self.tracker._cond.notify_all()
+
+
+class _Server(ThreadedWSGIServer):
+    daemon_threads = True
+
+    def __init__(self, sock: socket.socket, app: ListenerApp, config: ListenerConfig) -> None:
+        self.connection_timeout = config.connection_timeout
+        self.tracker = _Tracker()
+        self._slots = threading.BoundedSemaphore(config.max_connections)
+        host, port = sock.getsockname()[:2]
+        # Werkzeug prints to stderr and exits the process when it cannot bind, so we bind the socket
+        # ourselves (clear error, no exit) and hand over its descriptor.
+        super().__init__(host, port, app, handler=_Handler, fd=sock.fileno())
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.sendall(BUSY_RESPONSE)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        with self.tracker._cond:
+            self.tracker.connections.add(request)
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self.tracker._cond:
+                self.tracker.connections.discard(request)
+            self._slots.release()
+
+
+class Listener:
+    def __init__(
+        self,
+        store: EventStore,
+        config: ListenerConfig | None = None,
+        tokens: TokenRing | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config or ListenerConfig()
+        self.tokens = tokens if tokens is not None else TokenRing()
+        self.writer = BatchWriter(store)
+        self.app = ListenerApp(
+            self.writer,
+            self.tokens,
+            max_body=self.config.max_body,
+            strict_envelope=self.config.strict_envelope,
+        )
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port = self.config.port
+        self.host = self.config.host
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def subscribe(self, callback: Callable[[list[StoredEvent]], None]) -> None:
+        """`callback` runs on the writer thread after each committed batch: keep it cheap."""
+        self.writer.subscribe(callback)
+
+    def start(self) -> None:
+        host, port = self.config.host, self.config.port
+        try:
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            sock = socket.create_server((host, port), family=family, backlog=128)
+        except OSError as exc:
+            raise ListenerBindError(exc.errno, _bind_message(host, port, exc)) from None
+        except (OverflowError, UnicodeError) as exc:
+            raise ListenerBindError(errno.EINVAL, f"cannot listen on {host}:{port}: {exc}") from None
+        try:
+            self._server = _Server(sock, self.app, self.config)
+        finally:
+            sock.close()  # the server holds its own duplicate of the descriptor
+        self.port = self._server.server_address[1]
+        self.writer.start()
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            name="listener",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop accepting, let in-flight requests finish, commit what is queued. The store stays open."""
+        server = self._server
+        if server is None:
+            return
+        server.shutdown()  # no new connections from here on
+        server.server_close()
+        server.tracker.wait_idle(timeout)
+        with server.tracker._cond:
+            idle = list(server.tracker.connections)
+        for sock in idle:  # idle keep-alive connections would otherwise linger until their timeout
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.writer.stop(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._server = None
+
+
+def _bind_message(host: str, port: int, exc: OSError) -> str:
+    code = exc.errno
+    if code == errno.EADDRINUSE:
+        return (
+            f"port {port} on {host} is already in use "
+            "(choose another with --port, or --port 0 for any free port)"
+        )
+    if code == errno.EACCES:
+        return f"not allowed to listen on {host}:{port} (ports below 1024 need privileges)"
+    if code == errno.EADDRNOTAVAIL:
+        return f"{host} is not an address of this machine"
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"

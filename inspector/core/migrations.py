@@ -1,0 +1,70 @@
+"""Schema of the event store, versioned with PRAGMA user_version from the first release.
+
+Each migration runs once, in order, inside one transaction; a database newer than this code is
+refused instead of being silently misread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema.
+    """
+    CREATE TABLE events (
+        seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+        received_at      REAL    NOT NULL,
+        method           TEXT    NOT NULL,
+        path             TEXT    NOT NULL,
+        query            TEXT    NOT NULL DEFAULT '',
+        headers          TEXT    NOT NULL,          -- JSON list of [name, value], redacted
+        body             BLOB    NOT NULL,
+        body_size        INTEGER NOT NULL,
+        status           INTEGER NOT NULL,
+        duration_ms      REAL    NOT NULL DEFAULT 0,
+        event_id         TEXT,
+        event_identifier TEXT,
+        flags            TEXT    NOT NULL DEFAULT ',',  -- ",flag1,flag2," so LIKE '%,x,%' is exact
+        webhook_id       TEXT,
+        duplicate_of     INTEGER,
+        remote_addr      TEXT    NOT NULL DEFAULT '',
+        error            TEXT,
+        forward_status   INTEGER,
+        extra            TEXT    NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX events_received_at ON events (received_at);
+    CREATE INDEX events_type_seq ON events (event_identifier, seq);
+    CREATE INDEX events_event_id ON events (event_id, seq);
+    CREATE INDEX events_status_seq ON events (status, seq);
+    CREATE INDEX events_path_seq ON events (path, seq);
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNewError(RuntimeError):
+    pass
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database to SCHEMA_VERSION; returns the version it had before."""
+    (current,) = conn.execute("PRAGMA user_version").fetchone()
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNewError(
+            f"the event database has schema version {current}, newer than this app "
+            f"understands ({SCHEMA_VERSION}); update webhook-inspector"
+        )
+    for version in range(current, SCHEMA_VERSION):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # executescript would COMMIT the open transaction first; run statements one by one.
+            for statement in MIGRATIONS[version].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return current
