@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from inspector import __version__
 from inspector.commands import UserError
@@ -66,13 +67,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS.values():
-        mod = importlib.import_module(f"inspector.commands.{module}")
-        mod.add_parser(sub, common)
+        mod = _command_module(module)
+        if mod is not None:
+            mod.add_parser(sub, common)
     return parser
 
 
+def _command_module(name: str) -> ModuleType | None:
+    full = f"inspector.commands.{name}"
+    try:
+        return importlib.import_module(full)
+    except ModuleNotFoundError as exc:
+        if exc.name == full:  # a trimmed build may leave a command out
+            return None
+        raise
+
+
+_VALUE_OPTIONS = {"--data-dir", "--config-dir", "--host", "--port", "--token-env"}
+
+
+def _common_options_after_command(argv: list[str]) -> list[str]:
+    """`webhook-inspector --port 9000 listen` == `webhook-inspector listen --port 9000`.
+
+    argparse lets a subcommand's defaults overwrite options given before it, so common options
+    written before the command are moved behind it.
+    """
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token in COMMANDS:
+            return [token, *argv[:i], *argv[i + 1 :]] if i else argv
+        if token == "--":
+            break
+        i += 2 if token in _VALUE_OPTIONS else 1
+    return argv
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _common_options_after_command(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.self_test:
@@ -83,7 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Plain `webhook-inspector` = `webhook-inspector gui`, with the top-level options.
             args = parser.parse_args(["gui", *argv])
     try:
-        module = importlib.import_module(f"inspector.commands.{COMMANDS.get(name, name)}")
+        module = _command_module(COMMANDS.get(name, name))
+        if module is None:
+            raise UserError(f"the {name} command is not available in this build")
         return int(module.run(args) or 0)
     except UserError as exc:
         print(f"webhook-inspector: error: {exc}", file=sys.stderr)

@@ -1,0 +1,92 @@
+"""`webhook-inspector export`: stored events to stdout or a file."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+from inspector.core.events import StoredEvent
+
+Writer = Callable[[Iterable[StoredEvent], TextIO], int]
+
+
+def writers() -> dict[str, Writer]:
+    from inspector.core.export_ndjson import write_ndjson
+
+    found: dict[str, Writer] = {"ndjson": write_ndjson}
+    with contextlib.suppress(ImportError):
+        from inspector.core.export_har import write_har
+
+        found["har"] = write_har
+    with contextlib.suppress(ImportError):
+        from inspector.core.export_curl import write_curl
+
+        found["curl"] = write_curl
+    return found
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "export",
+        parents=[common],
+        help="write stored events (ndjson | har | curl) to stdout or --out",
+    )
+    p.add_argument("--format", default="ndjson", choices=("ndjson", "har", "curl"))
+    p.add_argument("--filter", default="", metavar="QUERY", help='e.g. "type:transaction.* status:2xx"')
+    p.add_argument("--out", metavar="FILE", help="write here (atomically) instead of stdout")
+
+
+def run(args: argparse.Namespace) -> int:
+    from inspector.commands import UserError
+    from inspector.commands.runtime import data_dir, open_store
+    from inspector.core.filter_query import FilterError, parse_filter
+    from inspector.core.paths import DB_FILENAME
+
+    write = writers().get(args.format)
+    if write is None:
+        raise UserError(f"--format {args.format} is not available in this build")
+    try:
+        flt = parse_filter(args.filter)
+    except FilterError as exc:
+        raise UserError(f"--filter: {exc} (at character {exc.position + 1})") from None
+    if not (data_dir(args) / DB_FILENAME).exists():
+        raise UserError(f"no event database in {data_dir(args)} (use --data-dir)")
+    store = open_store(args)
+    try:
+        events = store.iter_events(flt)
+        if not args.out:
+            n = write(events, sys.stdout)
+            sys.stdout.flush()
+        else:
+            n = _write_atomically(Path(args.out), lambda f: write(events, f))
+            print(f"exported {n} events to {args.out}", file=sys.stderr)
+    finally:
+        store.close()
+    return 0
+
+
+def _write_atomically(target: Path, produce: Callable[[TextIO], int]) -> int:
+    """Write beside the target and rename, so a failed export never leaves half a file."""
+    from inspector.commands import UserError
+
+    target = target.expanduser()
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+    except OSError as exc:
+        raise UserError(f"cannot write to {folder}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            n = produce(f)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return n

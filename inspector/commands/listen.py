@@ -1,0 +1,88 @@
+"""`webhook-inspector listen`: the listener and store without a window, one line per delivery."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from typing import Any
+
+from inspector.core.events import StoredEvent
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "listen",
+        parents=[common],
+        help="run the listener headless; one line per delivery on stdout",
+        description="Receive deliveries without the window. Ctrl-C stops cleanly.",
+    )
+    p.add_argument("--json", action="store_true", help="print each delivery as an NDJSON record")
+    p.add_argument(
+        "--strict", action="store_true", help="answer 422 to JSON objects that are not an envelope"
+    )
+    p.add_argument(
+        "--max-body", type=int, default=5 * 1024 * 1024, metavar="BYTES", help="body size limit"
+    )
+
+
+def format_line(event: StoredEvent) -> str:
+    flags = f"  [{','.join(event.flags)}]" if event.flags else ""
+    return (
+        f"{event.received_at_iso}  {event.status}  {event.method} {event.path}  "
+        f"{event.event_identifier or '-'}  {event.event_id or '-'}{flags}"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from inspector.commands import UserError
+    from inspector.commands.runtime import build_token_ring, open_store
+    from inspector.core.listener import Listener, ListenerBindError, ListenerConfig
+
+    if args.max_body < 1:
+        raise UserError("--max-body must be a positive number of bytes")
+    tokens = build_token_ring(args)
+    store = open_store(args)
+    config = ListenerConfig(
+        host=args.host, port=args.port, max_body=args.max_body, strict_envelope=args.strict
+    )
+    listener = Listener(store, config, tokens)
+    out_lock = threading.Lock()
+
+    def print_batch(batch: list[StoredEvent]) -> None:
+        if args.json:
+            lines = [json.dumps(e.to_export_dict(), ensure_ascii=False) for e in batch]
+        else:
+            lines = [format_line(e) for e in batch]
+        with out_lock:
+            sys.stdout.write("\n".join(lines) + "\n")
+            sys.stdout.flush()
+
+    listener.subscribe(print_batch)
+    try:
+        listener.start()
+    except ListenerBindError as exc:
+        store.close()
+        raise UserError(str(exc)) from None
+    stop = threading.Event()
+    # SIGTERM (service managers, `kill`) stops as cleanly as Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"listening on {listener.url}", flush=True)
+    if not tokens:
+        print(
+            "note: no verification token configured; deliveries are accepted and flagged unverified",
+            file=sys.stderr,
+            flush=True,
+        )
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        listener.stop()
+        store.close()
+    print("stopped", file=sys.stderr, flush=True)
+    return 0

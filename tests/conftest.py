@@ -1,0 +1,45 @@
+"""Shared fixtures: a real store on a temp dir, a real listener on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Real widgets, no screen: every Qt test runs on the offscreen platform unless told otherwise.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from inspector.core.event_store import EventStore
+from inspector.core.listener import Listener, ListenerConfig
+from inspector.core.token_check import TokenRing
+
+pytest_plugins = ["tests.keyring_service"] if (Path(__file__).parent / "keyring_service.py").exists() else []
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Iterator[EventStore]:
+    s = EventStore.open(data_dir)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def tokens() -> TokenRing:
+    return TokenRing()
+
+
+@pytest.fixture
+def listener(store: EventStore, tokens: TokenRing) -> Iterator[Listener]:
+    lst = Listener(store, ListenerConfig(port=0), tokens)
+    lst.start()
+    yield lst
+    lst.stop()
