@@ -164,7 +164,7 @@ class Listener:
         return self._thread is not None and self._thread.is_alive()
 
     def subscribe(self, callback: Callable[[list[StoredEvent]], None]) -> None:
-        """`callback` runs on the writer thread after each committed batch: keep it cheap."""
+        """`callback` runs after each committed batch, on a request thread: keep it cheap."""
         self.writer.subscribe(callback)
 
     def start(self) -> None:

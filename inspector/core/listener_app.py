@@ -6,7 +6,6 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +13,7 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wsgi import get_input_stream
 
 from inspector.core import events as ev
-from inspector.core.batch_writer import BatchWriter, WriterStoppedError
+from inspector.core.batch_writer import BatchWriter
 from inspector.core.events import NewEvent, StoredEvent
 from inspector.core.json_body import JsonBodyError, parse_json_body
 from inspector.core.redaction import redact_headers, redact_query
@@ -181,8 +180,8 @@ class ListenerApp:
             duration_ms=(time.perf_counter() - started) * 1000,
         )
         try:
-            stored = self.writer.submit(new).result(timeout=COMMIT_WAIT_SECONDS)
-        except (WriterStoppedError, FutureTimeout, Exception) as exc:
+            stored = self.writer.write(new, timeout=COMMIT_WAIT_SECONDS)
+        except Exception as exc:  # stopped, timed out, or the commit failed
             return _respond(
                 start_response,
                 503,
@@ -219,7 +218,7 @@ class ListenerApp:
         # connection after one response anyway.
         extra = [("Allow", "POST")] if reply.status == 405 else []
         try:
-            self.writer.submit(new).result(timeout=COMMIT_WAIT_SECONDS)
+            self.writer.write(new, timeout=COMMIT_WAIT_SECONDS)
         except Exception:  # recording a rejection is best effort; the answer is the same
             pass
         return _respond(start_response, reply.status, {"error": reply.message}, extra_headers=extra)
