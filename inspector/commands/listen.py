@@ -23,9 +23,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--strict", action="store_true", help="answer 422 to JSON objects that are not an envelope"
     )
-    p.add_argument(
-        "--max-body", type=int, default=5 * 1024 * 1024, metavar="BYTES", help="body size limit"
-    )
+    p.add_argument("--max-body", type=int, default=5 * 1024 * 1024, metavar="BYTES", help="body size limit")
 
 
 def format_line(event: StoredEvent) -> str:
@@ -38,12 +36,13 @@ def format_line(event: StoredEvent) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from inspector.commands import UserError
-    from inspector.commands.runtime import build_token_ring, open_store
+    from inspector.commands.runtime import TokenSync, open_store
     from inspector.core.listener import Listener, ListenerBindError, ListenerConfig
 
     if args.max_body < 1:
         raise UserError("--max-body must be a positive number of bytes")
-    tokens = build_token_ring(args)
+    sync = TokenSync(args)
+    tokens = sync.ring
     store = open_store(args)
     config = ListenerConfig(
         host=args.host, port=args.port, max_body=args.max_body, strict_envelope=args.strict
@@ -76,9 +75,14 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
+    if sync.problem:
+        print(f"warning: {sync.problem}", file=sys.stderr, flush=True)
     try:
         while not stop.wait(0.5):
-            pass
+            # Webhooks created or rotated from another process (the app, `webhooks create`) take
+            # effect here without a restart.
+            if sync.refresh() and sync.problem:
+                print(f"warning: {sync.problem}", file=sys.stderr, flush=True)
     except KeyboardInterrupt:
         pass
     finally:

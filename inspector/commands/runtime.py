@@ -42,10 +42,60 @@ def explicit_token(args: argparse.Namespace) -> str | None:
     return value
 
 
+# A rotated or removed webhook token stays accepted this long, for deliveries already on their way.
+ROTATION_GRACE_SECONDS = 300.0
+
+
+class TokenSync:
+    """Keeps the listener's TokenRing equal to: the --token-env token + the known webhooks' tokens.
+
+    The webhook index (non-secret, in the config dir) names the webhooks; their tokens come from
+    the keyring. `refresh()` is cheap when the index file has not changed, so callers poll it.
+    """
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from inspector.core.webhook_index import WebhookIndex
+
+        self.ring = TokenRing()
+        token = explicit_token(args)
+        if token is not None:
+            self.ring.set_token(CLI_TOKEN_LABEL, token)
+        self.index = WebhookIndex(config_dir(args))
+        self._signature: object = None
+        self._secrets: object = None
+        self.problem: str | None = None  # a sentence for the user when tokens could not be loaded
+        self.refresh()
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Reload tokens if the index changed; True when it did."""
+        from inspector.core.webhook_index import load_tokens
+
+        signature = self.index.signature()
+        if signature == self._signature and not force:
+            return False
+        self._signature = signature
+        if signature is None and not self.ring.labels():
+            return False  # no index yet: nothing to load, and no reason to wake the keyring
+        result = load_tokens(
+            self.index,
+            self.secrets(),
+            self.ring,
+            grace_seconds=ROTATION_GRACE_SECONDS,
+            keep=(CLI_TOKEN_LABEL,),
+        )
+        self.problem = (
+            f"no token in the keyring for webhook(s) {', '.join(result.missing)}" if result.missing else None
+        )
+        return True
+
+    def secrets(self) -> object:
+        if self._secrets is None:
+            from inspector.core.secrets import SecretStore
+
+            self._secrets = SecretStore()
+        return self._secrets
+
+
 def build_token_ring(args: argparse.Namespace) -> TokenRing:
     """Tokens of the known webhooks from the keyring, plus an explicit --token-env one."""
-    ring = TokenRing()
-    token = explicit_token(args)
-    if token is not None:
-        ring.set_token(CLI_TOKEN_LABEL, token)
-    return ring
+    return TokenSync(args).ring
