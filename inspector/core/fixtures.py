@@ -71,7 +71,9 @@ def fixture_document(event: StoredEvent) -> dict[str, Any]:
 
 
 def _inside(folder: Path, candidate: Path) -> bool:
-    return candidate.resolve().parent == folder
+    # The parent is resolved, the name itself is not: an existing symlink with that name is simply
+    # "taken" (os.link does not follow it), never a way out of the folder.
+    return candidate.parent.resolve() == folder and candidate.name not in ("", ".", "..")
 
 
 def save_fixture(event: StoredEvent, folder: Path) -> Path:

@@ -38,6 +38,7 @@ class TargetServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            wbufsize = 65536  # headers and body in one write: no Nagle/delayed-ACK stall per request
 
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
