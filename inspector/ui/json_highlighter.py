@@ -1,0 +1,64 @@
+"""Syntax colours for pretty-printed JSON, readable on both light and dark palettes."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QPalette,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextDocument,
+)
+
+# One scan per line: pretty-printed JSON never has a string spanning lines (newlines are escaped),
+# so no block state is needed.
+_TOKEN = re.compile(
+    r'(?P<string>"(?:[^"\\]|\\.)*")(?P<colon>\s*:)?'
+    r"|(?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"
+    r"|(?P<literal>\btrue\b|\bfalse\b|\bnull\b)"
+)
+
+# (key, string, number, literal) colours; the dark set is lighter so it reads on a dark base.
+_LIGHT = ("#7a3e9d", "#0b7a28", "#1750a8", "#b3590e")
+_DARK = ("#d7a6f5", "#8fdc8f", "#8cb8ff", "#f0b070")
+
+
+def is_dark(palette: QPalette) -> bool:
+    return palette.color(QPalette.ColorRole.Base).lightness() < 128
+
+
+class JsonHighlighter(QSyntaxHighlighter):
+    def __init__(self, document: QTextDocument | None, *, dark: bool = False) -> None:
+        super().__init__(document)
+        self._formats: dict[str, QTextCharFormat] = {}
+        self.set_dark(dark, rehighlight=False)
+
+    def set_dark(self, dark: bool, *, rehighlight: bool = True) -> None:
+        colours = _DARK if dark else _LIGHT
+        self._formats = {}
+        for name, colour in zip(("key", "string", "number", "literal"), colours, strict=True):
+            fmt = QTextCharFormat()
+            fmt.setForeground(QColor(colour))
+            if name == "key":
+                fmt.setFontWeight(QFont.Weight.DemiBold)
+            self._formats[name] = fmt
+        self.dark = dark
+        if rehighlight and self.document() is not None:
+            self.rehighlight()
+
+    def format_for(self, name: str) -> QTextCharFormat:
+        return self._formats[name]
+
+    def highlightBlock(self, text: str) -> None:
+        formats = self._formats
+        for match in _TOKEN.finditer(text):
+            kind = match.lastgroup
+            if kind in ("string", "colon"):
+                start, end = match.span("string")
+                self.setFormat(start, end - start, formats["key" if match.group("colon") else "string"])
+            elif kind is not None:
+                start, end = match.span()
+                self.setFormat(start, end - start, formats[kind])
