@@ -258,6 +258,8 @@ def test_without_a_keyring_no_token_is_created(
     with sandbox_client(sandbox) as client:
         assert client.list() == []  # nothing was registered that nobody could verify
     assert not (config_dir / "webhooks.json").exists()
+    assert cli("update", "wh_any", "--rotate-token") == 2
+    assert "refusing to rotate the token" in capsys.readouterr().err
 
 
 def test_provider_and_access_token_must_be_given(

@@ -242,9 +242,9 @@ def _new_token(args: argparse.Namespace, store: Any, *, generate: bool, action: 
         return None
     if not store.persistent:
         raise UserError(
-            f"refusing to {action} with an authorization token: it could not be kept "
-            f"({store.description}). Unlock or install a system keyring (e.g. Secret Service) "
-            "and try again."
+            f"refusing to {action} with an authorization token, because it could not be "
+            f"kept: {store.description}. Unlock or install a system keyring "
+            "(e.g. Secret Service) and try again."
         )
     if args.token_env:
         return _env_token(args.token_env, "--token-env")
