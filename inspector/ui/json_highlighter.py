@@ -49,9 +49,6 @@ class JsonHighlighter(QSyntaxHighlighter):
         if rehighlight and self.document() is not None:
             self.rehighlight()
 
-    def format_for(self, name: str) -> QTextCharFormat:
-        return self._formats[name]
-
     def highlightBlock(self, text: str) -> None:
         formats = self._formats
         for match in _TOKEN.finditer(text):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -449,3 +450,17 @@ def test_show_event_timing_is_reported(panes: DetailPanes, record_property: Any)
     panes.show_event(make_event(body))
     record_property("show_event_5mb_seconds", round(time.perf_counter() - start, 3))
     assert panes.tree_model.created_node_count() == 1
+
+
+def test_selecting_events_does_not_drain_nones_refcount(panes: DetailPanes) -> None:
+    # PySide6 6.12.0 on CPython 3.11 drops a reference to None on every call of a void method
+    # (setText, setFormat, ...): the app then aborts with "Fatal Python error: none_dealloc"
+    # after a few hundred selections. 6.11.3 is fine. Fix: pin PySide6-Essentials below 6.12.
+    body = json.dumps(AUTHORIZED, indent=2).encode()
+    panes.tabs.setCurrentIndex(TAB_JSON)
+    start = sys.getrefcount(None)
+    for seq in range(20):
+        panes.show_event(make_event(body, seq=seq))
+        QGuiApplication.processEvents()
+    lost = start - sys.getrefcount(None)
+    assert lost < 100, f"{lost} references to None lost in 20 selections: a broken PySide6 build"
