@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
@@ -29,6 +30,10 @@ log = logging.getLogger(__name__)
 RESPONSE_BODY_CAP = 64 * 1024  # of the target's answer, kept with the event
 MAX_ERROR_CHARS = 300
 DROPPED_QUEUE_FULL = "dropped: forwarding queue full"
+LOOP_ERROR = "not forwarded: this delivery came from the forwarder itself (target is the listener)"
+# Added to every forwarded request. A target that is the listener itself (or a tunnel to it) would
+# otherwise forward each delivery to itself for ever; the listener's hook sees the marker and stops.
+FORWARDED_MARKER = "X-Webhook-Inspector-Forwarded"
 
 # Hop-by-hop headers (RFC 9110 7.6.1) describe one connection, not the message; Host and
 # Content-Length are set for the new connection and the body we really send.
@@ -48,6 +53,25 @@ def forwardable_headers(headers: Iterable[tuple[str, str]]) -> CaseInsensitiveDi
             continue
         out[name] = f"{out[name]}, {value}" if name in out else value
     return out
+
+
+def normalize_target_url(text: str) -> str:
+    """A usable http(s) URL from what the user typed ("localhost:3000/hooks" gets http://)."""
+    url = text.strip()
+    if not url:
+        raise ValueError("the target URL is empty")
+    if "://" not in url:
+        url = "http://" + url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"the target URL must start with http:// or https:// (not {parts.scheme}://)")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"the port in {text.strip()!r} is not a number from 1 to 65535") from None
+    if not parts.hostname or port == 0 or any(c.isspace() for c in url):
+        raise ValueError(f"{text.strip()!r} is not a URL like http://localhost:3000/webhooks")
+    return url
 
 
 def send_request(
@@ -154,7 +178,7 @@ class Forwarder:
         max_queue: int = 1000,
         on_result: ResultCallback | None = None,
     ) -> None:
-        self.target_url = target_url  # read per job, so the window can change it while running
+        self._target_url = normalize_target_url(target_url)
         self.store = store
         self.timeout = timeout
         self.on_result = on_result  # (seq, record) on a worker thread, after the record is stored
@@ -173,6 +197,15 @@ class Forwarder:
         ]
         for worker in self._workers:
             worker.start()
+
+    @property
+    def target_url(self) -> str:
+        return self._target_url
+
+    @target_url.setter
+    def target_url(self, text: str) -> None:
+        """Change the target while running (read per job); ValueError with a sentence if unusable."""
+        self._target_url = normalize_target_url(text)
 
     def submit(self, stored: StoredEvent, original_headers: list[tuple[str, str]]) -> None:
         """Queue one delivery; returns at once. The headers (with secrets) stay in memory only."""
@@ -230,9 +263,14 @@ class Forwarder:
         self, session: requests.Session, stored: StoredEvent, headers: list[tuple[str, str]]
     ) -> None:
         url = self.target_url
-        record = send_request(
-            session, stored.method, url, forwardable_headers(headers), stored.body, timeout=self.timeout
-        )
+        if any(name.lower() == FORWARDED_MARKER.lower() for name, _ in headers):
+            with self._lock:
+                self.failed += 1
+            self._store(stored.seq, _no_send_record(url, LOOP_ERROR))
+            return
+        sent_headers = forwardable_headers(headers)
+        sent_headers[FORWARDED_MARKER] = str(stored.seq)
+        record = send_request(session, stored.method, url, sent_headers, stored.body, timeout=self.timeout)
         with self._lock:
             if record["error"] is None:
                 self.sent += 1
@@ -246,15 +284,7 @@ class Forwarder:
                 if not self._dropped:
                     return
                 seq = self._dropped.popleft()
-            record = {
-                "status": None,
-                "latency_ms": 0.0,
-                "body": "",
-                "error": DROPPED_QUEUE_FULL,
-                "url": self.target_url,
-                "at": iso_utc(time.time()),
-            }
-            self._store(seq, record)
+            self._store(seq, _no_send_record(self.target_url, DROPPED_QUEUE_FULL))
 
     def _store(self, seq: int, record: dict[str, Any]) -> None:
         try:
@@ -268,3 +298,14 @@ class Forwarder:
                 callback(seq, record)
             except Exception:
                 log.exception("forwarding result callback failed")
+
+
+def _no_send_record(url: str, error: str) -> dict[str, Any]:
+    return {
+        "status": None,
+        "latency_ms": 0.0,
+        "body": "",
+        "error": error,
+        "url": url,
+        "at": iso_utc(time.time()),
+    }

@@ -23,7 +23,7 @@ from requests.structures import CaseInsensitiveDict
 
 from inspector.core.event_store import EventStore
 from inspector.core.events import StoredEvent
-from inspector.core.forwarder import forwardable_headers, new_session, send_request
+from inspector.core.forwarder import FORWARDED_MARKER, forwardable_headers, new_session, send_request
 from inspector.core.redaction import is_secret_name
 
 MAX_REPLAYS_KEPT = 50  # per event: the newest ones, so replaying one event all day stays bounded
@@ -49,7 +49,8 @@ def replay_headers(
     headers: Iterable[tuple[str, str]], authorization: str | None = None
 ) -> CaseInsensitiveDict[str]:
     """Stored (redacted) headers fit to send again: no hop-by-hop, no "[redacted]" secrets."""
-    kept = [(k, v) for k, v in headers if not is_secret_name(k)]
+    # The forwarding marker goes too: a replay is a new delivery, to be forwarded like any other.
+    kept = [(k, v) for k, v in headers if not is_secret_name(k) and k.lower() != FORWARDED_MARKER.lower()]
     out = forwardable_headers(kept)
     if authorization:
         out["Authorization"] = authorization

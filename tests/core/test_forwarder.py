@@ -10,7 +10,14 @@ import pytest
 import requests
 
 from inspector.core.event_store import EventStore
-from inspector.core.forwarder import DROPPED_QUEUE_FULL, Forwarder, forwardable_headers
+from inspector.core.forwarder import (
+    DROPPED_QUEUE_FULL,
+    FORWARDED_MARKER,
+    LOOP_ERROR,
+    Forwarder,
+    forwardable_headers,
+    normalize_target_url,
+)
 from inspector.core.listener import Listener
 from inspector.core.token_check import TokenRing
 from tests.core.target_server import TargetServer, free_port
@@ -82,6 +89,7 @@ def test_accepted_delivery_is_forwarded_with_original_body_and_headers(
     assert got.header("Keep-Alive") is None and got.header("TE") is None
     assert got.header("Host") == f"127.0.0.1:{target.port}"
     assert got.header("Content-Length") == str(len(body))
+    assert got.header(FORWARDED_MARKER) == str(seq)
     assert record["status"] == 200
     assert record["body"] == '{"handled": "yes"}'
     assert record["error"] is None
@@ -168,3 +176,24 @@ def test_full_queue_drops_and_says_so(store: EventStore, listener: Listener, htt
     assert [r["status"] for r in records] == [200, 200, None]
     assert records[2]["error"] == DROPPED_QUEUE_FULL
     assert target.count() == 2
+
+
+def test_forwarding_to_the_listener_itself_stops_after_one_hop(
+    listener: Listener, store: EventStore, http: requests.Session
+) -> None:
+    with Forwarder(listener.url + "/hooks", store) as fwd:
+        listener.app.forward_hook = fwd.submit
+        first = deliver(http, listener, envelope()).json()["seq"]
+        record = wait_until(lambda: forward_record(store, first))
+        assert record["status"] == 200  # the listener accepted the forwarded copy as a redelivery
+        second = wait_until(lambda: forward_record(store, first + 1))
+    assert second["error"] == LOOP_ERROR
+    assert store.count() == 2
+
+
+def test_target_url_is_checked_and_completed() -> None:
+    assert normalize_target_url(" localhost:3000/webhooks ") == "http://localhost:3000/webhooks"
+    assert normalize_target_url("https://app.test/h") == "https://app.test/h"
+    for bad in ("", "ftp://x/y", "http://", "http://host:99999/", "http://a b/"):
+        with pytest.raises(ValueError):
+            normalize_target_url(bad)
