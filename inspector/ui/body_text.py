@@ -14,7 +14,7 @@ from typing import Any
 from inspector.core.events import FLAG_INVALID_JSON, StoredEvent
 
 PRETTY_CAP_CHARS = 512 * 1024  # pretty JSON shown in the JSON tab (1 MB of short lines: ~0.3 s layout)
-RAW_CAP_CHARS = 1_000_000  # UTF-8 body shown in the Raw tab
+RAW_CAP_CHARS = 512 * 1024  # UTF-8 body shown in the Raw tab (1 MB: ~0.1 s more layout)
 HEX_CAP_BYTES = 64 * 1024  # bytes shown as a hex dump (4,096 lines)
 DISPLAY_LINE_CHARS = 2_000  # longer lines are broken for display: Qt lays out a line as a whole
 HEX_BYTES_PER_LINE = 16
@@ -159,14 +159,18 @@ def hex_dump(data: bytes, cap: int = HEX_CAP_BYTES) -> str:
     """Classic "offset  hex  ascii" lines, 16 bytes each, like `hexdump -C`."""
     lines: list[str] = []
     view = data[:cap]
+    # bytes.hex / translate do the per-byte work in C: a 64 KiB dump in a few milliseconds.
+    printable = view.translate(_ASCII_TABLE).decode("ascii")
     for offset in range(0, len(view), HEX_BYTES_PER_LINE):
         chunk = view[offset : offset + HEX_BYTES_PER_LINE]
-        left = " ".join(f"{b:02x}" for b in chunk[:8])
-        right = " ".join(f"{b:02x}" for b in chunk[8:])
-        hex_part = f"{left:<23}  {right:<23}"
-        ascii_part = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
-        lines.append(f"{offset:08x}  {hex_part}  |{ascii_part}|")
+        left = chunk[:8].hex(" ")
+        right = chunk[8:].hex(" ")
+        ascii_part = printable[offset : offset + HEX_BYTES_PER_LINE]
+        lines.append(f"{offset:08x}  {left:<23}  {right:<23}  |{ascii_part}|")
     return "\n".join(lines)
+
+
+_ASCII_TABLE = bytes(b if 0x20 <= b < 0x7F else ord(".") for b in range(256))
 
 
 def clipboard_text(body: bytes) -> str:
