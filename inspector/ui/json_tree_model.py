@@ -74,8 +74,8 @@ class _Node:
         self.row = row
         self.kind = json_kind(value)
         self.children: list[_Node] = []
-        # (key, value) pairs of a container, taken once on the first fetch so batches slice it.
-        self.items: list[tuple[str | int, Any]] | None = None
+        # (key, value) pairs of an object, taken once on the first fetch so batches slice it.
+        self.items: list[tuple[str, Any]] | None = None
         # How many children may exist so far. QTreeView fetches again on every layout of an
         # expanded item that canFetchMore, which would page in a whole 80,000-item array over a
         # few hundred event-loop turns; past the first batch, more is created only when asked
@@ -244,13 +244,19 @@ class JsonTreeModel(QAbstractItemModel):
         stop = min(node.total(), start + FETCH_BATCH)
         if stop <= start:
             return
-        if node.items is None:
-            node.items = list(node.value.items() if node.kind == "object" else enumerate(node.value))
+        if node.kind == "object" and node.items is None:
+            # A dict cannot be sliced: its pairs are listed once (an array is indexed directly).
+            node.items = list(node.value.items())
         if emit:
             self.beginInsertRows(parent, start, stop - 1)
-        for row in range(start, stop):
-            key, value = node.items[row]
-            node.children.append(_Node(key, value, node, row))
+        if node.items is not None:
+            for row in range(start, stop):
+                key, value = node.items[row]
+                node.children.append(_Node(key, value, node, row))
+        else:
+            values = node.value
+            for row in range(start, stop):
+                node.children.append(_Node(row, values[row], node, row))
         self._created += stop - start
         if stop == node.total():
             node.items = None  # every child exists now; drop the slice source
