@@ -1,0 +1,111 @@
+"""Run provider calls (HTTP, keyring over D-Bus) off the GUI thread and report back by signal.
+
+A `ProviderWorker` belongs to one form or panel. `run(tag, fn)` starts `fn` on a QThreadPool;
+`succeeded(tag, result)` or `failed(tag, error)` arrives on the GUI thread (queued signal). The
+error is always a `ProviderError` whose str() is a sentence for the user: anything else a call
+raises is wrapped, so no traceback ever reaches a dialog. `busyChanged` drives a busy indicator.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtWidgets import QProgressBar, QWidget
+
+from inspector.core.provider_client import ProviderError
+
+log = logging.getLogger(__name__)
+
+
+class _Relay(QObject):
+    # Emitted on a pool thread; the relay lives on the GUI thread, so delivery is queued.
+    succeeded = Signal(object, object)
+    failed = Signal(object, object)
+
+
+class _Call(QRunnable):
+    def __init__(self, relay: _Relay, tag: object, fn: Callable[[], Any]) -> None:
+        super().__init__()
+        self._relay = relay
+        self._tag = tag
+        self._fn = fn
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except ProviderError as exc:
+            self._emit(self._relay.failed, exc)
+        except Exception as exc:  # never let a worker die silently, never show a traceback
+            log.debug("provider call %r failed", self._tag, exc_info=True)
+            self._emit(self._relay.failed, as_user_error(exc))
+        else:
+            self._emit(self._relay.succeeded, result)
+
+    def _emit(self, signal: Any, value: object) -> None:
+        try:
+            signal.emit(self._tag, value)
+        except RuntimeError:  # the form was closed while we worked: nobody is listening
+            pass
+
+
+def as_user_error(exc: BaseException) -> ProviderError:
+    """Any exception as a ProviderError with a readable sentence (no traceback, no repr)."""
+    if isinstance(exc, ProviderError):
+        return exc
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ProviderError(f"Something went wrong: {text[:200]}")
+
+
+class ProviderWorker(QObject):
+    """Starts calls on a thread pool; counts them so `busy` and `busyChanged` are exact."""
+
+    succeeded = Signal(object, object)  # (tag, result)
+    failed = Signal(object, object)  # (tag, ProviderError)
+    busyChanged = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
+        super().__init__(parent)
+        self._pool = pool or QThreadPool.globalInstance()
+        self._relay = _Relay(self)
+        self._relay.succeeded.connect(self._on_succeeded)
+        self._relay.failed.connect(self._on_failed)
+        self._in_flight = 0
+
+    @property
+    def busy(self) -> bool:
+        return self._in_flight > 0
+
+    def run(self, tag: object, fn: Callable[[], Any]) -> None:
+        self._in_flight += 1
+        if self._in_flight == 1:
+            self.busyChanged.emit(True)
+        self._pool.start(_Call(self._relay, tag, fn))
+
+    def _done(self) -> None:
+        self._in_flight -= 1
+        if self._in_flight == 0:
+            self.busyChanged.emit(False)
+
+    def _on_succeeded(self, tag: object, result: object) -> None:
+        self._done()
+        self.succeeded.emit(tag, result)
+
+    def _on_failed(self, tag: object, error: object) -> None:
+        self._done()
+        self.failed.emit(tag, error)
+
+
+class BusyBar(QProgressBar):
+    """A thin indeterminate progress bar, visible only while its worker is busy."""
+
+    def __init__(self, worker: ProviderWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("busyIndicator")
+        self.setRange(0, 0)  # indeterminate: we cannot know how long the provider takes
+        self.setTextVisible(False)
+        self.setMaximumHeight(6)
+        self.setVisible(worker.busy)
+        worker.busyChanged.connect(self.setVisible)

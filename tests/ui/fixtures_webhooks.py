@@ -1,0 +1,244 @@
+"""Fixtures for the webhooks panel, dialogs and tunnel widget: real sandbox, real listener,
+a TokenRing on a fake clock (so a grace period can pass without sleeping), dead and silent
+sockets for the network error paths, and a local server that answers like ngrok/cloudflared.
+
+Import the fixtures into a test module with `from tests.ui.fixtures_webhooks import *`.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from PySide6.QtCore import QSettings
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from inspector.core.profiles import Profile, ProfileStore
+from inspector.core.provider_client import ProviderClient, default_retry
+from inspector.core.secrets import SecretStore
+from inspector.core.token_check import TokenRing
+from inspector.core.webhook_index import WebhookIndex
+from inspector.sandbox.server import SandboxServer
+from inspector.ui.webhook_actions import WebhookActions
+from inspector.ui.webhooks_panel import WebhooksPanel
+
+__all__ = [
+    "ACCESS_TOKEN",
+    "GRACE",
+    "FakeAgent",
+    "FakeClock",
+    "clock",
+    "config_dir",
+    "dead_port",
+    "fast_client",
+    "make_panel",
+    "sandbox",
+    "settings",
+    "silent_port",
+    "tokens",
+]
+
+ACCESS_TOKEN = "test-access-token-0123456789"
+GRACE = 300.0  # the panel's real default: the fake clock jumps over it
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def tokens(clock: FakeClock) -> TokenRing:
+    """Overrides tests/conftest.py's ring so the `listener` fixture verifies on our fake clock."""
+    return TokenRing(clock)
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "config"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def settings(config_dir: Path) -> QSettings:
+    return QSettings(str(config_dir / "window.ini"), QSettings.Format.IniFormat)
+
+
+def fast_client(profile: Profile, access_token: str) -> ProviderClient:
+    """The real client with a short read timeout and no retries, so error tests take < 2 s."""
+    return ProviderClient(profile, access_token, timeout=(2.0, 1.0), retry=default_retry(total=0))
+
+
+def _test_sandbox(access_token: str) -> SandboxServer:
+    # Quick retries: a failed delivery is retried in tenths of a second, not seconds.
+    return SandboxServer(port=0, access_token=access_token, retry_schedule=(0.05, 0.1), delivery_timeout=2.0)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    """A sandbox the test starts itself (the panel's own one comes from "Start local sandbox")."""
+    server = _test_sandbox(ACCESS_TOKEN)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dead_port() -> int:
+    """A loopback port nobody listens on: connecting is refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts connections (the kernel's backlog) and never answers."""
+    server = socket.create_server(("127.0.0.1", 0), backlog=16)
+    yield int(server.getsockname()[1])
+    server.close()
+
+
+PanelFactory = Callable[..., WebhooksPanel]
+
+
+@pytest.fixture
+def make_panel(
+    qtbot: Any, config_dir: Path, tokens: TokenRing, settings: QSettings
+) -> Iterator[PanelFactory]:
+    """Build a panel on the temp config dir with the given SecretStore (real keyring or memory)."""
+    panels: list[WebhooksPanel] = []
+
+    def make(
+        secrets: SecretStore,
+        *,
+        listener_url: str = "",
+        grace_seconds: float = GRACE,
+        client_factory: Callable[[Profile, str], ProviderClient] = fast_client,
+    ) -> WebhooksPanel:
+        actions = WebhookActions(
+            secrets,
+            WebhookIndex(config_dir),
+            tokens,
+            client_factory=client_factory,
+            grace_seconds=grace_seconds,
+        )
+        panel = WebhooksPanel(
+            actions,
+            ProfileStore(config_dir),
+            settings=settings,
+            listener_url=listener_url,
+            sandbox_factory=_test_sandbox,
+        )
+        qtbot.addWidget(panel)
+        panel.show()
+        panels.append(panel)
+        return panel
+
+    yield make
+    for panel in panels:
+        panel.shutdown()
+        qtbot.waitUntil(lambda p=panel: not p.worker.busy, timeout=10_000)
+
+
+def add_profile(config_dir: Path, secrets: SecretStore, name: str, api_url: str, token: str) -> Profile:
+    """A user-defined profile (as the user would save one) with its access token in the store."""
+    profile = Profile(name, api_url, is_sandbox=True)
+    ProfileStore(config_dir).save(profile)
+    secrets.set_api_token(name, token)
+    return profile
+
+
+def sandbox_webhooks(server: SandboxServer, access_token: str) -> list[dict[str, Any]]:
+    """What the sandbox itself holds, asked over HTTP (not through the code under test)."""
+    response = requests.get(
+        server.url + "/v1/webhooks", headers={"Authorization": f"Bearer {access_token}"}, timeout=5
+    )
+    response.raise_for_status()
+    return list(response.json()["data"])
+
+
+def post_delivery(url: str, token: str, event_id: str) -> requests.Response:
+    body = {"event_id": event_id, "event_identifier": "transaction.authorized", "data": {"amount": 1}}
+    return requests.post(url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=5)
+
+
+def files_containing(secret: str, *roots: Path) -> list[Path]:
+    """Every file under `roots` whose bytes contain `secret` (plain or JSON-escaped)."""
+    needles = {secret.encode(), json.dumps(secret)[1:-1].encode()}
+    hits = []
+    for root in roots:
+        for path in root.rglob("*"):
+            if path.is_file() and any(n in path.read_bytes() for n in needles):
+                hits.append(path)
+    return hits
+
+
+class FakeAgent:
+    """A real HTTP server on 127.0.0.1 answering `routes[path]` like ngrok's agent API
+    (`/api/tunnels`) or cloudflared's metrics server (`/quicktunnel`). Routes can change live."""
+
+    def __init__(self, routes: dict[str, Any]) -> None:
+        self.routes = dict(routes)
+        self.hits: list[str] = []
+        self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
+        self.port = int(self._server.server_address[1])
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        self.hits.append(request.path)
+        if request.path not in self.routes:
+            return Response("not found", 404)(environ, start_response)
+        return Response(json.dumps(self.routes[request.path]), 200, mimetype="application/json")(
+            environ, start_response
+        )
+
+    def __enter__(self) -> FakeAgent:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def ngrok_tunnels(*tunnels: tuple[str, str, str]) -> dict[str, Any]:
+    """ngrok's `GET /api/tunnels` answer: (proto, public_url, config.addr) per tunnel."""
+    return {
+        "tunnels": [
+            {
+                "name": f"t{i}",
+                "uri": f"/api/tunnels/t{i}",
+                "public_url": url,
+                "proto": proto,
+                "config": {"addr": addr, "inspect": True},
+                "metrics": {},
+            }
+            for i, (proto, url, addr) in enumerate(tunnels)
+        ],
+        "uri": "/api/tunnels",
+    }
