@@ -68,9 +68,7 @@ class ApiError(Exception):
         self.fields = fields
 
 
-def json_response(
-    payload: Any, status: int = 200, headers: dict[str, str] | None = None
-) -> Response:
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     body = json.dumps(payload, ensure_ascii=False)
     return Response(body, status=status, mimetype="application/json", headers=headers)
 
@@ -109,9 +107,7 @@ class SandboxApp:
         except NotFound:
             return error_response(ApiError(404, f"No such endpoint: {request.path}."))
         except MethodNotAllowed as exc:
-            response = error_response(
-                ApiError(405, f"{request.method} is not allowed on {request.path}.")
-            )
+            response = error_response(ApiError(405, f"{request.method} is not allowed on {request.path}."))
             response.headers["Allow"] = ", ".join(sorted(exc.valid_methods or ()))
             return response
         except StateFileError as exc:
@@ -222,9 +218,7 @@ class SandboxApp:
         body = json.dumps(envelope, ensure_ascii=False).encode("utf-8")
         webhook_ids = [w.id for w in self.state.subscribers(identifier)]
         self.engine.submit(SandboxEvent(event_id, identifier, body), webhook_ids)
-        return json_response(
-            {**envelope, "created_at": iso_utc(now), "webhook_ids": webhook_ids}, 201
-        )
+        return json_response({**envelope, "created_at": iso_utc(now), "webhook_ids": webhook_ids}, 201)
 
     def on_deliveries(self, request: Request) -> Response:
         attempts = self.state.deliveries(
@@ -257,9 +251,7 @@ def validate_webhook_fields(payload: dict[str, Any], *, require_url: bool) -> di
         else:
             unknown = [e for e in events if e not in CATALOG]
             if unknown:
-                fields["events"] = "Unknown event identifier(s): " + ", ".join(
-                    repr(e) for e in unknown
-                )
+                fields["events"] = "Unknown event identifier(s): " + ", ".join(repr(e) for e in unknown)
             else:
                 changes["events"] = list(dict.fromkeys(events))  # drop repeats, keep order
 

@@ -181,9 +181,7 @@ def transaction_settled(rng: random.Random, now: float) -> Payload:
 def transaction_reversed(rng: random.Random, now: float) -> Payload:
     data = _transaction(rng, now, "reversed")
     data["original_transaction_id"] = _rid(rng, "txn")
-    data["reversal_reason"] = rng.choice(
-        ("merchant_cancelled", "authorization_expired", "duplicate")
-    )
+    data["reversal_reason"] = rng.choice(("merchant_cancelled", "authorization_expired", "duplicate"))
     data["reversed_at"] = iso_utc(now)
     return data
 
@@ -286,9 +284,7 @@ class EventType:
 CATALOG: dict[str, EventType] = {
     t.identifier: t
     for t in (
-        EventType(
-            "transaction.authorized", "A card purchase was authorized.", transaction_authorized
-        ),
+        EventType("transaction.authorized", "A card purchase was authorized.", transaction_authorized),
         EventType("transaction.declined", "A card purchase was declined.", transaction_declined),
         EventType("transaction.settled", "An authorized purchase settled.", transaction_settled),
         EventType("transaction.reversed", "An authorization was reversed.", transaction_reversed),
@@ -304,9 +300,7 @@ CATALOG: dict[str, EventType] = {
 }
 
 
-def generate(
-    identifier: str, rng: random.Random | None = None, now: float | None = None
-) -> Payload:
+def generate(identifier: str, rng: random.Random | None = None, now: float | None = None) -> Payload:
     """The `data` of one `identifier` event; KeyError for an identifier not in the catalog."""
     event_type = CATALOG[identifier]
     return event_type.generate(rng or random.Random(), time.time() if now is None else now)

@@ -8,15 +8,16 @@ server.stop()
 
 from __future__ import annotations
 
+import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from inspector.sandbox.app import SandboxApp
 from inspector.sandbox.delivery import DeliveryEngine
-from inspector.sandbox.state import SandboxState
+from inspector.sandbox.state import DeliveryAttempt, SandboxState
 
 DEFAULT_ACCESS_TOKEN = "sandbox-token"
 
@@ -31,6 +32,9 @@ class _QuietRequestHandler(WSGIRequestHandler):
 class SandboxBindError(OSError):
     """The address cannot be bound (port taken, no such interface); the message is for the user."""
 
+    def __str__(self) -> str:
+        return self.strerror or super().__str__()  # without OSError's "[Errno 98]" prefix
+
 
 class SandboxServer:
     def __init__(  # noqa: PLR0917 - positional order is the agreed contract
@@ -41,12 +45,15 @@ class SandboxServer:
         retry_schedule: Sequence[float] = (1.0, 2.0, 4.0),
         delivery_timeout: float = 5.0,
         state_file: Path | None = None,
+        *,
+        on_attempt: Callable[[DeliveryAttempt], None] | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self._access_token = access_token
         self._retry_schedule = tuple(retry_schedule)
         self._delivery_timeout = delivery_timeout
+        self._on_attempt = on_attempt  # called on a delivery thread after each attempt is logged
         # Loaded now so a bad --state file is reported before anything binds (StateFileError).
         self.state = SandboxState(state_file)
         self.engine: DeliveryEngine | None = None
@@ -66,21 +73,30 @@ class SandboxServer:
             raise RuntimeError("sandbox already started")
         engine = DeliveryEngine(
             lookup=self.state.get_webhook,
-            record=self.state.record_attempt,
+            record=self._record_attempt,
             retry_schedule=self._retry_schedule,
             timeout=self._delivery_timeout,
         )
         app = SandboxApp(self.state, engine, self._access_token)
         try:
-            server = make_server(
-                self.host, self.port, app, threaded=True, request_handler=_QuietRequestHandler
-            )
+            listening = _bind(self.host, self.port)
         except OSError as exc:
             engine.stop(timeout=1.0)
             reason = exc.strerror or str(exc)
-            raise SandboxBindError(
-                exc.errno, f"cannot listen on {self.host}:{self.port}: {reason}"
-            ) from exc
+            raise SandboxBindError(exc.errno, f"cannot listen on {self.host}:{self.port}: {reason}") from exc
+        try:
+            # Werkzeug binds by itself only with a print + sys.exit on failure, so it gets our
+            # already-bound socket (it keeps a duplicate of the descriptor).
+            server = make_server(
+                self.host,
+                self.port,
+                app,
+                threaded=True,
+                request_handler=_QuietRequestHandler,
+                fd=listening.fileno(),
+            )
+        finally:
+            listening.close()
         # Worker threads must not keep the process alive, and shutdown must not wait for
         # a client that holds a connection open.
         server.daemon_threads = True
@@ -93,6 +109,11 @@ class SandboxServer:
             daemon=True,
         )
         self._thread.start()
+
+    def _record_attempt(self, attempt: DeliveryAttempt) -> None:
+        self.state.record_attempt(attempt)
+        if self._on_attempt is not None:
+            self._on_attempt(attempt)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every queued delivery (retries included) is done; False on timeout."""
@@ -116,3 +137,17 @@ class SandboxServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        # Like http.server: a restart may reuse a port whose old connections sit in TIME_WAIT.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except BaseException:
+        sock.close()
+        raise
+    return sock

@@ -97,9 +97,7 @@ class SandboxState:
 
     # --- webhooks -------------------------------------------------------------------------------
 
-    def create_webhook(
-        self, url: str, events: Iterable[str], authorization_token: str | None
-    ) -> Webhook:
+    def create_webhook(self, url: str, events: Iterable[str], authorization_token: str | None) -> Webhook:
         now = time.time()
         webhook = Webhook(new_id("wh"), url, tuple(events), authorization_token, now, now)
         with self._lock:
@@ -145,9 +143,7 @@ class SandboxState:
         with self._lock:
             self._deliveries.append(attempt)
 
-    def deliveries(
-        self, webhook_id: str | None = None, event_id: str | None = None
-    ) -> list[DeliveryAttempt]:
+    def deliveries(self, webhook_id: str | None = None, event_id: str | None = None) -> list[DeliveryAttempt]:
         with self._lock:
             items = list(self._deliveries)
         return [
@@ -195,25 +191,20 @@ def _write_atomic(path: Path, data: bytes) -> None:
             Path(tmp_name).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise StateFileError(
-            f"cannot write sandbox state file {path}: {exc.strerror or exc}"
-        ) from exc
+        raise StateFileError(f"cannot write sandbox state file {path}: {exc.strerror or exc}") from exc
 
 
 def _load(path: Path) -> dict[str, Webhook]:
     try:
         document = json.loads(path.read_bytes())
     except OSError as exc:
-        raise StateFileError(
-            f"cannot read sandbox state file {path}: {exc.strerror or exc}"
-        ) from exc
+        raise StateFileError(f"cannot read sandbox state file {path}: {exc.strerror or exc}") from exc
     except ValueError as exc:
         raise StateFileError(f"sandbox state file {path} is not valid JSON: {exc}") from exc
     try:
         if document.get("version") != STATE_VERSION:
             raise StateFileError(
-                f"sandbox state file {path} has version {document.get('version')!r}, "
-                f"expected {STATE_VERSION}"
+                f"sandbox state file {path} has version {document.get('version')!r}, expected {STATE_VERSION}"
             )
         webhooks = {}
         for item in document["webhooks"]:
