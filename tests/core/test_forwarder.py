@@ -140,24 +140,35 @@ def test_down_target_is_recorded_once_as_an_error(
     assert "refused" in record["error"].lower()
 
 
-def test_slow_target_times_out_and_never_delays_the_ack(
+def test_slow_target_never_delays_the_ack(
     listener: Listener, store: EventStore, http: requests.Session
 ) -> None:
-    with TargetServer(hold=True) as target, Forwarder(target.url, store, timeout=0.5) as fwd:
+    with TargetServer(hold=True) as target, Forwarder(target.url, store, timeout=20) as fwd:
         listener.app.forward_hook = fwd.submit
         started = time.perf_counter()
         r = deliver(http, listener, envelope())
         ack_ms = (time.perf_counter() - started) * 1000
-        # The provider got its 2xx while the target has not answered (it is held until release()).
+        # The provider has its 2xx although the target holds every request until release().
         assert r.status_code == 200
-        assert not target._released.is_set()
-        assert ack_ms < 500, ack_ms  # well below the forwarding timeout
+        assert ack_ms < 2000, ack_ms
         seq = r.json()["seq"]
-        record = wait_until(lambda: forward_record(store, seq))
-        assert target.arrived.is_set()
-        assert record["status"] is None
-        assert record["error"] == "no answer within 0.5 s"
+        assert target.arrived.wait(10)
+        assert forward_record(store, seq) is None  # still waiting for the target
         target.release()
+        record = wait_until(lambda: forward_record(store, seq))
+    assert record["status"] == 200
+    assert record["latency_ms"] > 0
+
+
+def test_slow_target_times_out_once(listener: Listener, store: EventStore, http: requests.Session) -> None:
+    with TargetServer(hold=True) as target, Forwarder(target.url, store, timeout=0.3) as fwd:
+        listener.app.forward_hook = fwd.submit
+        seq = deliver(http, listener, envelope()).json()["seq"]
+        record = wait_until(lambda: forward_record(store, seq))
+        assert record["status"] is None
+        assert record["error"] == "no answer within 0.3 s"
+        assert target.count() == 1  # no retry
+        assert fwd.failed == 1
 
 
 def test_full_queue_drops_and_says_so(store: EventStore, listener: Listener, http: requests.Session) -> None:
@@ -169,7 +180,7 @@ def test_full_queue_drops_and_says_so(store: EventStore, listener: Listener, htt
         fwd.submit(events[1], [("Content-Type", "application/json")])  # queued
         started = time.perf_counter()
         fwd.submit(events[2], [("Content-Type", "application/json")])  # no room: dropped at once
-        assert time.perf_counter() - started < 0.1
+        assert time.perf_counter() - started < 0.5
         assert fwd.dropped == 1
         target.release()
         records = [wait_until(lambda s=s: forward_record(store, s)) for s in seqs]
