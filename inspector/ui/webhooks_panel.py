@@ -543,10 +543,13 @@ class WebhooksPanel(QWidget):
     def _on_saved(self, saved: SavedWebhook, verb: str) -> None:
         webhook = saved.webhook
         text = f"Webhook {webhook.id} {verb}."
-        if saved.token_kept is True:
-            text += " Its token is in your system keyring; the listener verifies it now."
-        elif saved.token_kept is False:
-            text += " Its token is kept for this session only (no keyring available)."
+        if saved.token_kept is not None:
+            where = (
+                "kept in your system keyring"
+                if saved.token_kept
+                else "kept for this session only (no keyring available)"
+            )
+            text += f" Its token is {where}; the listener verifies it now."
         self._show_info(text)
         self.message.emit(text)
         self.update_grace()

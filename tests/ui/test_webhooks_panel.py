@@ -1,0 +1,193 @@
+"""The webhooks panel: where secrets go (real Secret Service, or memory with keyring's fail
+backend), access token entry, profiles, busy indicator, tokens loaded at start."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from inspector.core.event_store import EventStore
+from inspector.core.listener import Listener
+from inspector.core.profiles import LOCAL_SANDBOX, PRODUCTION
+from inspector.core.secrets import SERVICE, SecretStore, api_token_entry, webhook_token_entry
+from inspector.core.token_check import TokenRing
+from inspector.core.tunnel import detect_tunnel
+from inspector.core.webhook_index import KnownWebhook, WebhookIndex
+from inspector.sandbox.server import SandboxServer
+from inspector.ui.tunnel_status import TunnelStatus
+from inspector.ui.webhook_dialogs import CreateWebhookDialog
+from inspector.ui.webhooks_panel import KEY_PROFILE, LISTENER_PATH, build_webhooks_panel
+from tests.ui.fixtures_webhooks import *  # noqa: F403 - fixtures
+from tests.ui.fixtures_webhooks import ACCESS_TOKEN, FakeAgent, add_profile, files_containing, ngrok_tunnels
+
+WAIT = 10_000
+
+
+@pytest.fixture(params=["secret_service", "no_keyring"])
+def keyring_backend(request: pytest.FixtureRequest) -> str:
+    """Each secrets test runs against a real Secret Service and against keyring's fail backend."""
+    request.getfixturevalue("system_keyring" if request.param == "secret_service" else "no_keyring")
+    return str(request.param)
+
+
+def test_tokens_never_reach_a_file(  # noqa: PLR0917 - fixtures
+    qtbot: Any,
+    make_panel: Any,
+    keyring_backend: str,
+    listener: Listener,
+    store: EventStore,
+    data_dir: Path,
+    config_dir: Path,
+    settings: QSettings,
+) -> None:
+    secrets = SecretStore()
+    panel = make_panel(secrets, listener_url=listener.url)
+    if keyring_backend == "secret_service":
+        assert secrets.persistent
+        assert panel.secrets_label.text() == "Tokens are kept in your system keyring: Secret Service."
+    else:
+        assert not secrets.persistent
+        assert panel.secrets_label.text().startswith(
+            "Tokens are kept this session only: no keyring available"
+        )
+
+    # Start the sandbox, create a webhook with a generated token, deliver an event with it.
+    qtbot.mouseClick(panel.sandbox_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: panel.profile.name == LOCAL_SANDBOX and bool(panel.access_token_set), timeout=WAIT
+    )
+    qtbot.mouseClick(panel.create_button, Qt.MouseButton.LeftButton)
+    dialog = panel.dialog
+    assert isinstance(dialog, CreateWebhookDialog)
+    assert dialog.token_note.text().count(secrets.description) == 1  # told where the token goes
+    dialog.events.set_checked(["transaction.authorized"])
+    qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result_value is not None, timeout=WAIT)
+    webhook_id = dialog.result_value.webhook.id
+    kept_where = "kept in your system keyring" if secrets.persistent else "kept for this session only"
+    assert kept_where in panel.info_label.text()  # the user is told where the token went
+    token = secrets.webhook_token(webhook_id)
+    access = secrets.api_token(LOCAL_SANDBOX)
+    assert token and access
+    qtbot.mouseClick(panel.send_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: store.count(f"webhook:{webhook_id}") == 1, timeout=WAIT)
+
+    if keyring_backend == "secret_service":
+        backend = secrets._backend  # the real Secret Service keeps both, under DESIGN.md's names
+        assert backend is not None
+        assert backend.get_password(SERVICE, webhook_token_entry(webhook_id)) == token
+        assert backend.get_password(SERVICE, api_token_entry(LOCAL_SANDBOX)) == access
+        assert dialog.result_value.token_kept is True
+    else:
+        assert dialog.result_value.token_kept is False
+
+    settings.sync()
+    assert (config_dir / "window.ini").is_file()  # the panel did write its (non-secret) settings
+    assert settings.value(KEY_PROFILE) == LOCAL_SANDBOX
+    assert (config_dir / "webhooks.json").is_file()
+    assert webhook_id in (config_dir / "webhooks.json").read_text()
+    store.close()  # flush the WAL into the database file before reading the files
+    for secret in (token, access):
+        assert files_containing(secret, data_dir, config_dir) == []
+
+    secrets.delete(webhook_token_entry(webhook_id))
+    secrets.delete(api_token_entry(LOCAL_SANDBOX))
+
+
+def test_access_token_entry_goes_to_the_secret_store_only(
+    qtbot: Any, make_panel: Any, no_keyring: Any, config_dir: Path, sandbox: SandboxServer
+) -> None:
+    secrets = SecretStore()
+    add_profile(config_dir, secrets, "Team sandbox", sandbox.url + "/v1", "wrong-token")
+    panel = make_panel(secrets)
+    panel.reload_profiles("Team sandbox")
+    qtbot.waitUntil(lambda: "(401)" in panel.error_label.text(), timeout=WAIT)
+    assert panel.error_label.isVisible()
+
+    qtbot.keyClicks(panel.token_edit, ACCESS_TOKEN)
+    qtbot.mouseClick(panel.token_save, Qt.MouseButton.LeftButton)
+    assert panel.token_edit.text() == ""  # not left lying in the widget
+    qtbot.waitUntil(lambda: panel.count_label.text() == "0 webhooks", timeout=WAIT)
+    assert secrets.api_token("Team sandbox") == ACCESS_TOKEN
+    assert not panel.error_label.isVisible()
+    assert panel.token_state.text() == "saved"
+    assert "this session only" in panel.info_label.text()
+    panel.settings.sync()
+    assert files_containing(ACCESS_TOKEN, config_dir) == []
+
+
+def test_profiles_sandbox_row_and_default_url(qtbot: Any, make_panel: Any, no_keyring: Any) -> None:
+    panel = make_panel(SecretStore(), listener_url="http://127.0.0.1:8765")
+    names = [panel.profile_combo.itemText(i) for i in range(panel.profile_combo.count())]
+    assert names[:2] == [PRODUCTION, LOCAL_SANDBOX]
+    panel.select_profile(PRODUCTION)
+    assert panel.sandbox_row.isHidden()
+    assert panel.api_url_label.text() == "API: https://api.dba.thepennyinc.com/v1"
+    qtbot.waitUntil(lambda: panel.access_token_set is False, timeout=WAIT)
+    assert panel.token_state.text() == "not set"
+
+    # No tunnel: the listener URL; with one: the tunnel's public URL + the listener path.
+    assert panel.default_webhook_url() == "http://127.0.0.1:8765" + LISTENER_PATH
+    answer = ngrok_tunnels(("https", "https://abc.ngrok-free.app", "localhost:8765"))
+    with FakeAgent({"/api/tunnels": answer}) as agent:
+        tunnel = TunnelStatus(
+            detect=partial(detect_tunnel, ngrok_ports=[agent.port], cloudflared_ports=[], timeout=2.0)
+        )
+        qtbot.addWidget(tunnel)
+        tunnel.publicUrlChanged.connect(panel.set_public_url)
+        with qtbot.waitSignal(tunnel.publicUrlChanged, timeout=WAIT):
+            tunnel.set_listener_port(8765)
+    dialog = panel.open_create_dialog()
+    assert dialog.url_edit.text() == "https://abc.ngrok-free.app" + LISTENER_PATH
+    dialog.reject()
+
+    panel.select_profile(LOCAL_SANDBOX)
+    assert not panel.sandbox_row.isHidden()
+    # The sandbox runs here: it reaches the listener directly, not through the tunnel.
+    assert panel.default_webhook_url() == "http://127.0.0.1:8765" + LISTENER_PATH
+    assert panel.settings.value(KEY_PROFILE) == LOCAL_SANDBOX
+
+
+def test_busy_indicator_while_a_call_runs(
+    qtbot: Any, make_panel: Any, no_keyring: Any, config_dir: Path, silent_port: int
+) -> None:
+    secrets = SecretStore()
+    add_profile(config_dir, secrets, "Silent", f"http://127.0.0.1:{silent_port}/v1", ACCESS_TOKEN)
+    panel = make_panel(secrets)
+    panel.reload_profiles("Silent")
+    qtbot.waitUntil(lambda: panel.worker.busy and panel.busy_bar.isVisible(), timeout=WAIT)
+    qtbot.waitUntil(lambda: not panel.worker.busy, timeout=WAIT)
+    assert not panel.busy_bar.isVisible()
+    assert "did not answer within" in panel.error_label.text()
+
+
+def test_known_tokens_are_loaded_into_the_listener_at_start(
+    qtbot: Any, make_panel: Any, no_keyring: Any, config_dir: Path, tokens: TokenRing
+) -> None:
+    secrets = SecretStore()
+    WebhookIndex(config_dir).upsert(KnownWebhook("wh_known", LOCAL_SANDBOX, "http://x/hooks"))
+    secrets.set_webhook_token("wh_known", "known-token")
+    assert tokens.labels() == []
+    panel = make_panel(secrets)
+    qtbot.waitUntil(lambda: tokens.labels() == ["wh_known"], timeout=WAIT)
+    assert tokens.check(["Bearer known-token"]).label == "wh_known"
+    assert panel.grace_label.isHidden()
+
+
+def test_build_webhooks_panel_wires_its_collaborators(
+    qtbot: Any, no_keyring: Any, config_dir: Path, settings: QSettings
+) -> None:
+    ring = TokenRing()
+    panel = build_webhooks_panel(config_dir, ring, settings=settings, listener_url="http://127.0.0.1:1")
+    qtbot.addWidget(panel)
+    assert panel.objectName() == "webhooksPanel"
+    assert panel.actions.tokens is ring
+    assert panel.actions.index.path == config_dir / "webhooks.json"
+    assert "this session only" in panel.secrets_label.text()
+    qtbot.waitUntil(lambda: not panel.worker.busy, timeout=WAIT)
+    panel.shutdown()
