@@ -182,7 +182,11 @@ class Forwarder:
         self.store = store
         self.timeout = timeout
         self.on_result = on_result  # (seq, record) on a worker thread, after the record is stored
-        self._queue: queue.Queue[tuple[StoredEvent, list[tuple[str, str]]] | None] = queue.Queue(max_queue)
+        # The queue itself is unbounded so close() can always add its stop markers; the bound on
+        # waiting jobs is kept by `_waiting` under the lock.
+        self._queue: queue.Queue[tuple[StoredEvent, list[tuple[str, str]]] | None] = queue.Queue()
+        self._max_queue = max(1, max_queue)
+        self._waiting = 0
         # Seqs dropped because the queue was full: recorded by a worker, since submit() must not
         # touch the database (it runs on the listener thread before the provider gets its 2xx).
         self._dropped: deque[int] = deque(maxlen=100_000)
@@ -209,20 +213,27 @@ class Forwarder:
 
     def submit(self, stored: StoredEvent, original_headers: list[tuple[str, str]]) -> None:
         """Queue one delivery; returns at once. The headers (with secrets) stay in memory only."""
-        if self._closed:
-            return
-        try:
-            self._queue.put_nowait((stored, list(original_headers)))
-        except queue.Full:
-            with self._lock:
+        with self._lock:
+            if self._closed:
+                return
+            if self._waiting >= self._max_queue:
                 self.dropped += 1
                 self._dropped.append(stored.seq)
+                return
+            self._waiting += 1
+        self._queue.put_nowait((stored, list(original_headers)))
 
     def pending(self) -> int:
-        return self._queue.qsize()
+        """Jobs waiting for a worker (not counting those being sent)."""
+        with self._lock:
+            return self._waiting
 
     def close(self, timeout: float | None = None) -> None:
-        """Stop: queued jobs are discarded, requests in flight finish (bounded by the timeout)."""
+        """Stop: queued jobs are discarded, requests in flight finish.
+
+        Waits up to `timeout` (default: the request timeout + 1 s) for the workers; a window passes
+        timeout=0 so it never waits (the daemon workers end on their own after the current request).
+        """
         with self._lock:
             if self._closed:
                 return
@@ -232,8 +243,10 @@ class Forwarder:
                 self._queue.get_nowait()
             except queue.Empty:
                 break
+        with self._lock:
+            self._waiting = 0
         for _ in self._workers:
-            self._queue.put(None)
+            self._queue.put_nowait(None)
         deadline = time.monotonic() + (self.timeout + 1.0 if timeout is None else timeout)
         for worker in self._workers:
             worker.join(max(0.0, deadline - time.monotonic()))
@@ -253,9 +266,14 @@ class Forwarder:
                 job = self._queue.get()
                 if job is None:
                     return
+                with self._lock:
+                    self._waiting = max(0, self._waiting - 1)
                 stored, headers = job
-                self._forward(session, stored, headers)
-                self._record_dropped()
+                try:
+                    self._forward(session, stored, headers)
+                    self._record_dropped()
+                except Exception:  # a bug must not silently end forwarding for the session
+                    log.exception("forwarding event %s failed", stored.seq)
         finally:
             session.close()
 

@@ -208,3 +208,23 @@ def test_target_url_is_checked_and_completed() -> None:
     for bad in ("", "ftp://x/y", "http://", "http://host:99999/", "http://a b/"):
         with pytest.raises(ValueError):
             normalize_target_url(bad)
+
+
+def test_close_does_not_wait_when_asked_not_to(
+    store: EventStore, listener: Listener, http: requests.Session
+) -> None:
+    seq = deliver(http, listener, envelope()).json()["seq"]
+    event = store.get(seq)
+    with TargetServer(hold=True) as target:
+        fwd = Forwarder(target.url, store, timeout=20)
+        fwd.submit(event, [])
+        assert target.arrived.wait(10)
+        fwd.submit(event, [])  # queued behind the held one, discarded by close()
+        started = time.perf_counter()
+        fwd.close(timeout=0)
+        assert time.perf_counter() - started < 1.0
+        fwd.submit(event, [])  # after close: ignored, no error
+        assert fwd.pending() == 0
+        target.release()
+        wait_until(lambda: forward_record(store, seq))
+    assert target.count() == 1
