@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -38,7 +39,7 @@ class JsonDiff:
     changes: list[Change] = field(default_factory=list)
     truncated: bool = False  # a limit was hit: more differences may exist
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Change]:
         return iter(self.changes)
 
     def __len__(self) -> int:
