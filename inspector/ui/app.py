@@ -1,0 +1,78 @@
+"""QApplication setup: names (for QSettings and the desktop), icon, Ctrl-C/SIGTERM, palette."""
+
+from __future__ import annotations
+
+import signal
+import socket
+from collections.abc import Sequence
+
+from PySide6.QtCore import QSettings, QSocketNotifier
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import QApplication
+
+from inspector import __version__
+from inspector.core import paths
+
+SETTINGS_FILE = "window.ini"
+
+
+def create_application(argv: Sequence[str] = ()) -> QApplication:
+    """The one QApplication (reused if a test or embedder made it already)."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(["webhook-inspector", *argv])
+    app.setApplicationName(paths.APP_NAME)
+    app.setApplicationDisplayName("Webhook Inspector")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(paths.APP_NAME)
+    icon = app_icon()
+    if icon is not None:
+        app.setWindowIcon(icon)
+    # No hard-coded palette or style: Qt follows the system's light/dark scheme, and our few
+    # colours (status, badges) are mid-tones chosen to read on both.
+    return app
+
+
+def app_icon() -> QIcon | None:
+    node = paths.resource("icons/app.png")
+    if not node.is_file():
+        return None
+    pixmap = QPixmap()
+    if not pixmap.loadFromData(node.read_bytes()):
+        return None
+    return QIcon(pixmap)
+
+
+def window_settings(config_dir: str) -> QSettings:
+    """Window layout only (geometry, splitter, columns): never tokens or other secrets."""
+    return QSettings(f"{config_dir}/{SETTINGS_FILE}", QSettings.Format.IniFormat)
+
+
+class SignalWaker:
+    """Lets Ctrl-C / SIGTERM quit the Qt loop promptly.
+
+    Python runs signal handlers only between bytecodes, which never happen while Qt sleeps in its
+    event loop; the wakeup fd makes the loop return to Python as soon as a signal arrives.
+    """
+
+    def __init__(self, app: QApplication) -> None:
+        self._app = app
+        self._rsock, self._wsock = socket.socketpair()
+        self._rsock.setblocking(False)
+        self._wsock.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(self._wsock.fileno())
+        self._notifier = QSocketNotifier(self._rsock.fileno(), QSocketNotifier.Type.Read, app)
+        self._notifier.activated.connect(self._drain)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: app.quit())
+
+    def _drain(self) -> None:
+        try:
+            self._rsock.recv(64)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        signal.set_wakeup_fd(self._previous_fd)
+        self._notifier.setEnabled(False)
+        self._rsock.close()
+        self._wsock.close()

@@ -1,0 +1,99 @@
+"""Hands committed batches from the listener's writer thread to the GUI thread, coalesced.
+
+The writer thread only records "the newest seq is now N" under a lock; the first record after a
+flush wakes the GUI thread once (queued signal), which arms a single-shot timer. When the timer
+fires, one `committed` signal carries everything that arrived meanwhile, so a burst of thousands
+of deliveries becomes a handful of model updates — and there is no polling loop.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+
+from inspector.core.events import StoredEvent
+
+# Long enough to gather a burst into one update, short enough to feel live.
+DEFAULT_INTERVAL_MS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class CommitNotice:
+    """What the GUI needs to catch up: rows with seq > its last seen seq, up to `max_seq`."""
+
+    max_seq: int
+    new_count: int  # deliveries committed since the previous notice
+    event_types: frozenset[str]  # event types seen in those deliveries
+
+
+class EventBridge(QObject):
+    committed = Signal(object)  # CommitNotice, emitted on the GUI thread
+    _wake = Signal()
+
+    def __init__(self, parent: QObject | None = None, interval_ms: int = DEFAULT_INTERVAL_MS) -> None:
+        super().__init__(parent)
+        self._lock = threading.Lock()
+        self._max_seq = 0
+        self._count = 0
+        self._types: set[str] = set()
+        self._armed = False
+        self._detached = False
+        self._timer = QTimer(self)
+        self._timer.setObjectName("bridgeFlushTimer")
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._flush)
+        # Queued: the slot runs on the thread that owns the bridge (the GUI thread).
+        self._wake.connect(self._arm, Qt.ConnectionType.QueuedConnection)
+        self.wakeups = 0  # how many times the writer thread crossed over (for tests and benchmarks)
+
+    def on_committed(self, batch: Sequence[StoredEvent]) -> None:
+        """Listener subscriber; runs on the writer thread, so it must stay cheap and never block."""
+        if not batch:
+            return
+        fire = False
+        with self._lock:
+            if self._detached:
+                return
+            self._max_seq = max(self._max_seq, *(e.seq for e in batch))
+            self._count += len(batch)
+            self._types.update(e.event_identifier for e in batch if e.event_identifier)
+            if not self._armed:
+                self._armed = True
+                fire = True
+        if fire:
+            self.wakeups += 1
+            try:
+                self._wake.emit()
+            except RuntimeError:  # the C++ side is gone (window closed while the writer ran)
+                pass
+
+    def detach(self) -> None:
+        """Ignore further batches: the listener has no unsubscribe and may outlive the window."""
+        with self._lock:
+            self._detached = True
+        self._timer.stop()
+
+    def flush_now(self) -> None:
+        """Deliver whatever is pending immediately (used on resume and in tests)."""
+        self._timer.stop()
+        self._flush()
+
+    @Slot()
+    def _arm(self) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    @Slot()
+    def _flush(self) -> None:
+        with self._lock:
+            if not self._armed:
+                return
+            notice = CommitNotice(self._max_seq, self._count, frozenset(self._types))
+            self._count = 0
+            self._types = set()
+            self._armed = False
+        self.committed.emit(notice)

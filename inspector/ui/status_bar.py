@@ -1,0 +1,96 @@
+"""Status bar widgets: listener URL (+ copy), event count, pause/resume, follow, clear history."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
+
+
+class StatusControls:
+    """Builds and owns the status bar's permanent widgets; the window wires the behaviour."""
+
+    def __init__(self, bar: QStatusBar) -> None:
+        self.bar = bar
+        bar.setObjectName("statusBar")
+
+        self.url_label = QLabel("not listening", bar)
+        self.url_label.setObjectName("statusListenerUrl")
+        self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.url_label.setToolTip("Where the listener receives deliveries (point your tunnel here)")
+
+        self.copy_url_button = _tool_button(bar, "copyUrlButton", "Copy URL", "Copy the listener URL")
+        self.copy_url_button.clicked.connect(self.copy_url)
+
+        self.count_label = QLabel(bar)
+        self.count_label.setObjectName("statusEventCount")
+
+        self.paused_label = QLabel(bar)
+        self.paused_label.setObjectName("statusPausedCount")
+        self.paused_label.setStyleSheet("color: #c47f00; font-weight: bold;")
+        self.paused_label.hide()
+
+        self.pause_button = _tool_button(
+            bar, "pauseButton", "Pause", "Stop streaming new rows into the table (still recorded)"
+        )
+        self.pause_button.setCheckable(True)
+        self.pause_button.toggled.connect(lambda on: self.pause_button.setText("Resume" if on else "Pause"))
+
+        self.follow_toggle = _tool_button(
+            bar, "followToggle", "Follow newest", "Select each new delivery as it arrives"
+        )
+        self.follow_toggle.setCheckable(True)
+
+        self.clear_button = _tool_button(
+            bar, "clearHistoryButton", "Clear history…", "Delete every stored delivery"
+        )
+
+        bar.addWidget(self.url_label)
+        bar.addWidget(self.copy_url_button)
+        bar.addPermanentWidget(self.paused_label)
+        bar.addPermanentWidget(self.count_label)
+        bar.addPermanentWidget(self.pause_button)
+        bar.addPermanentWidget(self.follow_toggle)
+        bar.addPermanentWidget(self.clear_button)
+        self._url = ""
+
+    def bind_clear_action(self, action: QAction) -> None:
+        self.clear_button.clicked.connect(action.trigger)
+
+    def set_url(self, url: str | None, problem: str = "") -> None:
+        self._url = url or ""
+        if url:
+            self.url_label.setText(url)
+            self.url_label.setStyleSheet("")
+        else:
+            self.url_label.setText(f"not listening — {problem}" if problem else "not listening")
+            self.url_label.setStyleSheet("color: #d33f3f;")
+        self.copy_url_button.setEnabled(bool(url))
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    def copy_url(self) -> None:
+        if self._url:
+            QGuiApplication.clipboard().setText(self._url)
+            self.bar.showMessage("Listener URL copied", 2000)
+
+    def set_count(self, total: int | None) -> None:
+        self.count_label.setText("…" if total is None else f"{total:,} events")
+
+    def set_paused_new(self, n: int | None) -> None:
+        if n is None:
+            self.paused_label.hide()
+        else:
+            self.paused_label.setText(f"{n:,} new while paused")
+            self.paused_label.show()
+
+
+def _tool_button(parent: QWidget, name: str, text: str, tip: str) -> QToolButton:
+    button = QToolButton(parent)
+    button.setObjectName(name)
+    button.setText(text)
+    button.setToolTip(tip)
+    button.setAutoRaise(True)
+    return button
