@@ -192,7 +192,12 @@ class EventStore:
                 (key, json.dumps(value), seq),
             )
             if key == "forward" and isinstance(value, dict):
-                conn.execute("UPDATE events SET forward_status = ? WHERE seq = ?", (value.get("status"), seq))
+                # 0 = forwarding was tried and got no HTTP answer (refused, timeout, dropped).
+                status = value.get("status")
+                conn.execute(
+                    "UPDATE events SET forward_status = ? WHERE seq = ?",
+                    (status if isinstance(status, int) else 0, seq),
+                )
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:

@@ -48,6 +48,7 @@ _IS_CLAUSES: dict[str, str] = {
     "duplicate_keys": f"flags LIKE '%,{ev.FLAG_DUPLICATE_KEYS},%'",
     "too_large": f"flags LIKE '%,{ev.FLAG_TOO_LARGE},%'",
     "forwarded": "forward_status IS NOT NULL",
+    "forward_failed": "(forward_status = 0 OR forward_status >= 400)",
 }
 
 KEYS = ("type", "id", "status", "path", "method", "is", "webhook")

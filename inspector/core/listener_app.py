@@ -113,7 +113,6 @@ class ListenerApp:
                     415,
                     f"content type {shown[:80]} is not JSON (application/json expected)",
                     ev.FLAG_UNSUPPORTED_MEDIA_TYPE,
-                    close=True,
                 )
             body, over = _read_limited(environ, self.max_body)
             if over:
