@@ -1,0 +1,66 @@
+"""Diff dialog on known pairs: a card transaction's authorized/settled, and two deliveries of one id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inspector.core.event_store import EventStore
+from inspector.core.listener import Listener
+from inspector.ui.diff_dialog import KIND_COLOURS, DiffDialog
+from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
+from tests.ui.fixtures_actions import WAIT, envelope, post_delivery, store_events
+
+
+def open_diff(qtbot: Any, store: EventStore, a: int, b: int) -> DiffDialog:
+    dialog = DiffDialog(store.get(a), store.get(b))
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.diffReady, timeout=WAIT):
+        dialog.show()
+    return dialog
+
+
+def test_authorized_vs_settled(qtbot: Any, store: EventStore, drain_pool: None) -> None:
+    authorized = envelope(
+        "evt_a1",
+        "transaction.authorized",
+        {"id": "tx_1", "amount": 1250, "status": "pending", "merchant": {"name": "Café", "mcc": "5814"}},
+    )
+    settled = envelope(
+        "evt_s1",
+        "transaction.settled",
+        {"id": "tx_1", "amount": 1200, "status": "settled", "merchant": {"name": "Café"}, "fee": 3},
+    )
+    seq_a, seq_s = store_events(store, [authorized, settled])
+    # Selected newest first, as in the table: the older one is still "old".
+    dialog = open_diff(qtbot, store, seq_s, seq_a)
+    assert dialog.old.seq == seq_a
+    assert dialog.rows() == [
+        ("$.event_id", "changed", '"evt_a1"', '"evt_s1"'),
+        ("$.event_identifier", "changed", '"transaction.authorized"', '"transaction.settled"'),
+        ("$.data.amount", "changed", "1250", "1200"),
+        ("$.data.status", "changed", '"pending"', '"settled"'),
+        ("$.data.merchant.mcc", "removed", '"5814"', ""),
+        ("$.data.fee", "added", "", "3"),
+    ]
+    assert dialog.table.item(4, 0).background().color() == KIND_COLOURS["removed"]
+    assert dialog.table.item(5, 0).background().color() == KIND_COLOURS["added"]
+    assert dialog.summary_label.text().endswith("4 changed, 1 added, 1 removed")
+    assert '"amount": 1250' in dialog.old_view.toPlainText()
+    assert '"fee": 3' in dialog.new_view.toPlainText()
+
+
+def test_two_deliveries_of_one_event_id_are_identical(
+    qtbot: Any, store: EventStore, listener: Listener, drain_pool: None
+) -> None:
+    body = envelope("evt_dup", "card.created", {"card": "c_9", "items": [1, 2]})
+    first = post_delivery(listener, body).json()["seq"]
+    second = post_delivery(listener, body).json()
+    assert second["duplicate_of"] == first
+    dialog = open_diff(qtbot, store, first, second["seq"])
+    assert dialog.rows() == []
+    assert dialog.summary_label.text().endswith(": identical")
+
+    changed = envelope("evt_dup", "card.created", {"card": "c_9", "items": [1, 2, 3]})
+    third = post_delivery(listener, changed).json()["seq"]
+    dialog = open_diff(qtbot, store, second["seq"], third)
+    assert dialog.rows() == [("$.data.items[2]", "added", "", "3")]
