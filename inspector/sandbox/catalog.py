@@ -15,6 +15,7 @@ Conventions every generator follows:
 from __future__ import annotations
 
 import random
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -87,14 +88,25 @@ FIRST_NAMES = (
 LAST_NAMES = ("García", "Müller", "Chen", "Adeyemi", "Rossi", "Novak", "Tanaka", "Dubois", "Yilmaz")
 
 
+# Hex ids often hold long digit runs (about 1 in 40 has 13+), which would look like card numbers
+# to a PAN scanner; such ids are drawn again.
+_PAN_LIKE_RUN = re.compile(r"\d{13}")
+
+
 def new_id(prefix: str) -> str:
-    """`prefix_` + 24 hex chars: unique, and never a digit run a PAN check could trip on."""
-    return f"{prefix}_{secrets.token_hex(12)}"
+    """`prefix_` + 24 hex chars, never with a run of 13 digits."""
+    while True:
+        text = secrets.token_hex(12)
+        if not _PAN_LIKE_RUN.search(text):
+            return f"{prefix}_{text}"
 
 
 def _rid(rng: random.Random, prefix: str) -> str:
     # Ids inside payloads come from the seeded rng so a seeded catalog is reproducible.
-    return f"{prefix}_{rng.getrandbits(96):024x}"
+    while True:
+        text = f"{rng.getrandbits(96):024x}"
+        if not _PAN_LIKE_RUN.search(text):
+            return f"{prefix}_{text}"
 
 
 def _amount(rng: random.Random, currency: str, exponent: int) -> int:
