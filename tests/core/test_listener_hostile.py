@@ -130,13 +130,7 @@ def test_limit_boundary_exact_size_accepted_one_more_rejected(
 
 # -- content types ---------------------------------------------------------------------------------
 
-BUG_415 = (
-    "BUG: listener_app.py ListenerApp.__call__ raises _Reply(415, ..., close=True) but _Reply.__init__ "
-    "has no `close` parameter: TypeError -> Werkzeug's HTML 500 for every non-JSON content type"
-)
 
-
-@pytest.mark.xfail(strict=True, reason=BUG_415)
 @pytest.mark.parametrize(
     ("content_type", "body"),
     [
