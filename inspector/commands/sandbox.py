@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import signal
 import sys
 import threading
@@ -30,9 +31,12 @@ know them), so it is written with mode 0600. Use it for test tokens only.
 
 
 def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    # Our own copy of the common options: set_defaults() below changes the --port action's
+    # default, and the actions of `common` are shared by every subcommand and the top level.
+    own_common = copy.deepcopy(common)
     parser = subparsers.add_parser(
         "sandbox",
-        parents=[common],
+        parents=[own_common],
         help="run the local provider emulator",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -162,3 +162,6 @@ def test_default_port_is_not_the_listeners() -> None:
     args = build_parser().parse_args(["sandbox"])
     assert args.port == 8766
     assert build_parser().parse_args(["sandbox", "--port", "9000"]).port == 9000
+    # The sandbox's default must not leak into the shared common options.
+    assert build_parser().parse_args(["listen"]).port == 8765
+    assert build_parser().parse_args([]).port == 8765
