@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -9,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from inspector.core.event_store import EventStore
 from inspector.core.listener import Listener
+from inspector.ui.action_results import FAIL_COLOUR, ActionResultsView
 from inspector.ui.replay_dialog import ReplayDialog
 from inspector.ui.send_targets import LISTENER, OTHER
 from tests.core.target_server import TargetServer
@@ -99,3 +101,15 @@ def test_other_url_must_be_valid_and_failures_are_counted(
     assert finished.args[0].failed == 1
     assert store.get(seqs[0]).extra["replays"][-1]["status"] == 500
     assert "1 failed" in dialog.result_label.text()
+    assert dialog.touched == seqs
+
+    # The result is visible on the event afterwards (the detail panes' "Forwarding" view).
+    view = ActionResultsView()
+    qtbot.addWidget(view)
+    view.show_event(store.get(seqs[0]))
+    ((kind, _at, url, answer),) = view.rows()
+    assert (kind, url) == ("Replayed", target.url) and answer.startswith("500 in ")
+    assert view.table.item(0, 3).foreground().color() == FAIL_COLOUR
+    assert view.body_view.toPlainText() == '{"ok": true}'
+    view.show_event(dataclasses.replace(store.get(seqs[0]), extra={}))
+    assert view.rows() == [] and not view.empty_label.isHidden()
