@@ -508,6 +508,7 @@ class WebhooksPanel(QWidget):
                 self.refresh()
         elif kind == "save_token":
             self._set_token_state(True)
+            self._show_secrets_location()
             where = "in your system keyring" if result else "for this session only (no keyring)"
             self._show_info(f"Access token saved {where}.")
             self.refresh()
@@ -552,6 +553,7 @@ class WebhooksPanel(QWidget):
             text += f" Its token is {where}; the listener verifies it now."
         self._show_info(text)
         self.message.emit(text)
+        self._show_secrets_location()  # a keyring that failed just now sent the token to memory
         self.update_grace()
         self.webhooksChanged.emit()
         self.refresh()

@@ -185,7 +185,7 @@ def test_test_event_lands_verified_and_old_token_is_rejected_after_grace(  # noq
     assert (first.status, first.webhook_id, first.flags) == (200, webhook_id, ())
 
     # Rotate through the Update dialog: keyring and listener change together.
-    panel.select_webhook(webhook_id)
+    qtbot.waitUntil(lambda: panel.select_webhook(webhook_id), timeout=WAIT)  # list answered
     edit = panel.open_update_dialog()
     assert isinstance(edit, UpdateWebhookDialog)
     assert "5:00" in edit.token_note.text()  # the user is told the grace period up front
