@@ -140,8 +140,11 @@ class EventsModel(QAbstractTableModel):
         self._applied_generation = 0
         self._counting = False
         self._count_again = False
-        # Highest seq a commit notice told us about; rows up to here are counted in total_count.
+        # Highest seq a commit notice told us about (what the live view has to catch up to).
         self._notified_max = store.max_seq()
+        # Rows up to this seq are accounted for in total_count (seqs are contiguous: AUTOINCREMENT,
+        # one writer), so a notice about rows a count already saw adds nothing twice.
+        self._total_upto = self._notified_max
         self._recount_timer = QTimer(self)
         self._recount_timer.setSingleShot(True)
         self._recount_timer.setInterval(RECOUNT_MS)
@@ -354,7 +357,7 @@ class EventsModel(QAbstractTableModel):
         after those bounds (already counted live) are added by a cheap primary-key range count,
         so the figures stay exact while deliveries stream in.
         """
-        bounds = (self._notified_max, self._last_seq)
+        bounds = (max(self._total_upto, self._last_seq), self._last_seq)
         if self._runner is None:
             self._apply_counts(bounds, self._count_upto(self._filter, *bounds))
             return
@@ -375,8 +378,9 @@ class EventsModel(QAbstractTableModel):
     def _apply_counts(self, bounds: tuple[int, int], counts: tuple[int, int]) -> None:
         total_upto, matching_upto = bounds
         matching, total = counts
-        if self._notified_max > total_upto:
-            total += self._store.count(_seq_range(Filter(""), total_upto, self._notified_max))
+        if self._total_upto > total_upto:
+            total += self._store.count(_seq_range(Filter(""), total_upto, self._total_upto))
+        self._total_upto = max(self._total_upto, total_upto)
         if self._last_seq > matching_upto:
             matching += self._store.count(_seq_range(self._filter, matching_upto, self._last_seq))
         self.set_counts(matching, total)
@@ -439,8 +443,10 @@ class EventsModel(QAbstractTableModel):
     def on_committed(self, notice: CommitNotice) -> None:
         """Catch up with the store after a coalesced notice: one query, one insert per block."""
         self._notified_max = max(self._notified_max, notice.max_seq)
+        fresh = min(notice.new_count, max(0, notice.max_seq - self._total_upto))
+        self._total_upto = max(self._total_upto, notice.max_seq)
         if self.total_count is not None:
-            self.total_count += notice.new_count
+            self.total_count += fresh
         # The live increments are exact for what we see; a quiet recount corrects any race.
         if not self._recount_timer.isActive():
             self._recount_timer.start()

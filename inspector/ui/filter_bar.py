@@ -106,7 +106,8 @@ class FilterBar(QWidget):
         return self.type_combo.currentData()
 
     def query(self) -> str:
-        typed = self.edit.text().strip()
+        # Not stripped: error positions must map back onto the box's own columns.
+        typed = self.edit.text() if self.edit.text().strip() else ""
         event_type = self.selected_type
         if event_type is None:
             return typed
@@ -132,7 +133,7 @@ class FilterBar(QWidget):
         """Where the typed text starts inside query() (error positions are reported in it)."""
         if self.selected_type is None:
             return 0
-        return len(self.query()) - len(self.edit.text().strip())
+        return len(self.query()) - len(self.edit.text())
 
     # -- event types ---------------------------------------------------------------------------
 
@@ -169,13 +170,14 @@ class FilterBar(QWidget):
         else:
             self.count_label.setText(f"{matching:,} of {total:,} events")
 
-    def show_error(self, error: FilterError | None) -> None:
+    def show_error(self, error: FilterError | None, query: str | None = None) -> None:
+        """Show why `query` (default: the bar's own) does not parse, pointing at the bad part."""
         if error is None:
             self.error_label.hide()
             self.error_label.clear()
             self.edit.setStyleSheet("")
             return
-        query = self.query()
+        query = self.query() if query is None else query
         pos = max(0, min(error.position, len(query)))
         fragment = query[pos : pos + 24].split(" ")[0] or query[pos : pos + 24]
         column = pos - self.typed_offset + 1

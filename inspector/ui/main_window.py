@@ -213,11 +213,10 @@ class MainWindow(QMainWindow):
         listener.subscribe(self.bridge.on_committed)
         self.status.set_url(listener.url)
         self.setWindowTitle(f"Webhook Inspector — {listener.url}")
-        # Anything committed between our first page and the subscription is caught up now
-        # (seqs are contiguous: AUTOINCREMENT, single writer).
+        # Anything committed between our first page and the subscription is caught up now; the
+        # model counts only rows it has not accounted for yet.
         newest = self.store.max_seq()
-        missed = max(0, newest - self.model.notified_max)
-        self.model.on_committed(CommitNotice(newest, missed, frozenset()))
+        self.model.on_committed(CommitNotice(newest, newest, frozenset()))
         self.listenerAttached.emit(listener.url)
 
     def show_listener_problem(self, message: str) -> None:
@@ -296,7 +295,7 @@ class MainWindow(QMainWindow):
         try:
             self.model.set_filter(query)
         except FilterError as exc:
-            self.filter_bar.show_error(exc)
+            self.filter_bar.show_error(exc, query)
             return
         self.filter_bar.show_error(None)
         self.model.set_counts(None, self.model.total_count)

@@ -1,0 +1,71 @@
+"""Qt-only fixtures: the real main window on a temp data dir with a real listener on loopback."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from PySide6.QtCore import QSettings, QThreadPool
+
+from inspector.core.event_store import EventStore
+from inspector.core.listener import Listener
+from inspector.ui.main_window import MainWindow, build_main_window
+
+Post = Callable[..., requests.Response]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "config" / "window.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def make_window(qtbot: Any, settings: QSettings) -> Iterator[Callable[..., MainWindow]]:
+    """Builds (and later closes) windows; closing waits for background queries to finish."""
+    built: list[MainWindow] = []
+
+    def make(store: EventStore, listener: Listener | None, qsettings: QSettings = settings) -> MainWindow:
+        window = build_main_window(store, listener, qsettings)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        built.append(window)
+        return window
+
+    yield make
+    for window in built:
+        window.close()
+    QThreadPool.globalInstance().waitForDone(10_000)
+
+
+@pytest.fixture
+def window(make_window: Callable[..., MainWindow], store: EventStore, listener: Listener) -> MainWindow:
+    return make_window(store, listener)
+
+
+def envelope(n: int, event_type: str = "transaction.created", **data: Any) -> dict[str, Any]:
+    """A delivery shaped like the provider's (event_id, event_identifier, data)."""
+    return {
+        "event_id": f"evt_{n:06d}",
+        "event_identifier": event_type,
+        "data": {"id": f"txn_{n:06d}", "amount": 1250 + n, "currency": "USD", **data},
+    }
+
+
+@pytest.fixture
+def post(listener: Listener) -> Post:
+    session = requests.Session()
+    lock = threading.Lock()
+
+    def send(body: Any, path: str = "/webhooks", **kwargs: Any) -> requests.Response:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json", **kwargs.pop("headers", {})}
+        with lock:  # a Session is not thread-safe; bursts use their own sessions
+            return session.post(listener.url + path, data=data, headers=headers, timeout=10, **kwargs)
+
+    return send
