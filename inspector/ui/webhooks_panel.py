@@ -44,6 +44,7 @@ from inspector.core.token_check import TokenRing
 from inspector.core.webhook_index import WebhookIndex, load_tokens
 from inspector.sandbox.catalog import CATALOG
 from inspector.sandbox.server import SandboxServer
+from inspector.ui.profile_dialog import ProfileDialog
 from inspector.ui.provider_worker import BusyBar, ProviderWorker, as_user_error
 from inspector.ui.webhook_actions import ClientFactory, SavedWebhook, WebhookActions, WebhookRow
 from inspector.ui.webhook_dialogs import CreateWebhookDialog, UpdateWebhookDialog, format_duration
@@ -179,6 +180,9 @@ class WebhooksPanel(QWidget):
         self.api_url_label = QLabel(self)
         self.api_url_label.setObjectName("apiUrlLabel")
         self.api_url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.add_profile_button = QPushButton("Add profile…", self)
+        self.add_profile_button.setObjectName("addProfileButton")
+        self.add_profile_button.setToolTip("Another provider API (name, URL, route settings)")
         self.count_label = QLabel(self)
         self.count_label.setObjectName("webhookCount")
         self.sandbox_button = QPushButton("Start local sandbox", self)
@@ -248,6 +252,7 @@ class WebhooksPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("Profile:", self))
         top.addWidget(self.profile_combo, 1)
+        top.addWidget(self.add_profile_button)
         top.addWidget(self.sandbox_button)
         top.addWidget(self.refresh_button)
         token_row = QHBoxLayout()
@@ -285,6 +290,7 @@ class WebhooksPanel(QWidget):
     def _wire(self) -> None:
         self.profile_combo.currentIndexChanged.connect(self._on_profile_changed)
         self.sandbox_button.clicked.connect(self.start_sandbox)
+        self.add_profile_button.clicked.connect(self.open_profile_dialog)
         self.refresh_button.clicked.connect(self.refresh)
         self.token_save.clicked.connect(self.save_access_token)
         self.token_edit.returnPressed.connect(self.save_access_token)
@@ -446,6 +452,13 @@ class WebhooksPanel(QWidget):
         self.dialog = dialog
         dialog.saved.connect(lambda saved: self._on_saved(saved, verb))
         dialog.open()  # non-blocking: the window keeps receiving deliveries
+        return dialog
+
+    def open_profile_dialog(self) -> ProfileDialog:
+        dialog = ProfileDialog(self.profiles, self)
+        dialog.saved.connect(lambda profile: self.reload_profiles(profile.name))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
         return dialog
 
     def confirm_delete(self) -> QMessageBox | None:

@@ -3,6 +3,7 @@ backend), access token entry, profiles, busy indicator, tokens loaded at start."
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from inspector.core.token_check import TokenRing
 from inspector.core.tunnel import detect_tunnel
 from inspector.core.webhook_index import KnownWebhook, WebhookIndex
 from inspector.sandbox.server import SandboxServer
+from inspector.ui.profile_dialog import ProfileDialog
 from inspector.ui.tunnel_status import TunnelStatus
 from inspector.ui.webhook_dialogs import CreateWebhookDialog
 from inspector.ui.webhooks_panel import KEY_PROFILE, LISTENER_PATH, build_webhooks_panel
@@ -191,3 +193,87 @@ def test_build_webhooks_panel_wires_its_collaborators(
     assert "this session only" in panel.secrets_label.text()
     qtbot.waitUntil(lambda: not panel.worker.busy, timeout=WAIT)
     panel.shutdown()
+
+
+def test_new_user_flow_in_the_real_window(  # noqa: PLR0917 - fixtures
+    qtbot: Any,
+    make_window: Any,
+    no_keyring: Any,
+    store: EventStore,
+    listener: Listener,
+    tokens: TokenRing,
+    config_dir: Path,
+    settings: QSettings,
+) -> None:
+    """DONE-WHEN of issue 5 in the main window: start the sandbox from the app, create a
+    transaction.authorized webhook with a generated token, send a test event, see it verified."""
+    from PySide6.QtWidgets import QDockWidget
+
+    from inspector.ui.events_model import COL_VERDICT, SummaryRole
+
+    window = make_window(store, listener)
+    # Embedded the way the report tells the window's owner to.
+    panel = build_webhooks_panel(config_dir, tokens, settings=settings, listener_url=listener.url)
+    dock = QDockWidget("Webhooks", window)
+    dock.setObjectName("webhooksDock")
+    dock.setWidget(panel)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    tunnel = TunnelStatus(detect=partial(detect_tunnel, ngrok_ports=[], cloudflared_ports=[]))
+    window.statusBar().addPermanentWidget(tunnel)
+    tunnel.publicUrlChanged.connect(panel.set_public_url)
+    tunnel.set_listener_port(listener.port)
+    try:
+        qtbot.mouseClick(panel.sandbox_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: bool(panel.access_token_set) and not panel.worker.busy, timeout=WAIT)
+        dialog = panel.open_create_dialog()
+        dialog.events.set_checked(["transaction.authorized"])
+        qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.result_value is not None, timeout=WAIT)
+        webhook_id = dialog.result_value.webhook.id
+        qtbot.mouseClick(panel.send_button, Qt.MouseButton.LeftButton)
+
+        def verified_row() -> bool:
+            for r in range(window.model.rowCount()):
+                summary = window.model.index(r, 0).data(SummaryRole)
+                if summary.webhook_id == webhook_id and summary.status == 200:
+                    return True
+            return False
+
+        qtbot.waitUntil(verified_row, timeout=WAIT)
+        verdict = window.model.index(0, COL_VERDICT).data()
+        assert f"verified: {webhook_id}" in verdict
+    finally:
+        panel.shutdown()
+        tunnel.stop()
+        qtbot.waitUntil(lambda: not panel.worker.busy and not tunnel.probing, timeout=WAIT)
+
+
+def test_add_a_user_defined_profile(
+    qtbot: Any, make_panel: Any, no_keyring: Any, config_dir: Path, sandbox: SandboxServer
+) -> None:
+    panel = make_panel(SecretStore())
+    qtbot.mouseClick(panel.add_profile_button, Qt.MouseButton.LeftButton)
+    dialog = panel.findChild(ProfileDialog, "profileDialog")
+    assert dialog is not None and dialog.isVisible()
+
+    qtbot.keyClicks(dialog.name_edit, LOCAL_SANDBOX)
+    qtbot.keyClicks(dialog.url_edit, "ftp://nope")
+    dialog.submit()
+    assert "built-in profile" in dialog.error_label.text()
+    dialog.name_edit.setText("Team sandbox")
+    dialog.submit()
+    assert "must start with http:// or https://" in dialog.error_label.text()
+    assert dialog.isVisible() and dialog.url_edit.text() == "ftp://nope"  # kept for fixing
+
+    dialog.url_edit.setText(sandbox.url + "/v1")
+    dialog.sandbox_check.setChecked(True)
+    dialog.method_combo.setCurrentText("PUT")
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.result_value is not None, timeout=WAIT)
+    assert panel.profile.name == "Team sandbox"
+    assert panel.profile.update_method == "PUT" and panel.profile.is_sandbox
+    assert not panel.sandbox_row.isHidden()
+    saved = json.loads((config_dir / "profiles.json").read_text())
+    assert [p["name"] for p in saved["profiles"]] == ["Team sandbox"]
+    qtbot.waitUntil(lambda: panel.access_token_set is False, timeout=WAIT)
