@@ -12,12 +12,38 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressBar, QWidget
 
 from inspector.core.provider_client import ProviderError
 
 log = logging.getLogger(__name__)
+
+NETWORK_THREADS = 4
+POOL_NAME = "networkPool"
+
+
+def network_pool() -> QThreadPool:
+    """The pool for calls that wait on sockets (provider API, keyring over D-Bus, tunnel probes).
+
+    Not the global pool: that one has one thread per core (2 here) and runs the window's
+    database jobs, which a provider taking its full 20 s timeout must not hold up. A child of
+    the application, so it is found again by name and waited for when the application goes.
+    """
+    app = QCoreApplication.instance()
+    pool = app.findChild(QThreadPool, POOL_NAME) if app is not None else None
+    if pool is None:
+        pool = QThreadPool(app)
+        pool.setObjectName(POOL_NAME)
+        pool.setMaxThreadCount(NETWORK_THREADS)
+    return pool
+
+
+def wait_for_network_calls(timeout_ms: int = 5000) -> bool:
+    """At exit: drop queued calls, wait for running ones; False if some still run."""
+    pool = network_pool()
+    pool.clear()
+    return pool.waitForDone(timeout_ms)
 
 
 class _Relay(QObject):
@@ -68,7 +94,7 @@ class ProviderWorker(QObject):
 
     def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
         super().__init__(parent)
-        self._pool = pool or QThreadPool.globalInstance()
+        self._pool = pool or network_pool()
         self._relay = _Relay(self)
         self._relay.succeeded.connect(self._on_succeeded)
         self._relay.failed.connect(self._on_failed)

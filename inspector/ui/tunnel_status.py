@@ -14,6 +14,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 from inspector.core.tunnel import TunnelResult, detect_tunnel
+from inspector.ui.provider_worker import network_pool
 
 POLL_INTERVAL_MS = 10_000
 Detector = Callable[[int], TunnelResult]
@@ -61,7 +62,7 @@ class TunnelStatus(QWidget):
         super().__init__(parent)
         self.setObjectName("tunnelStatus")
         self._detect = detect
-        self._pool = pool or QThreadPool.globalInstance()
+        self._pool = pool or network_pool()
         self._port = listener_port
         self._probing = False
         self._result: TunnelResult | None = None

@@ -277,3 +277,31 @@ def test_add_a_user_defined_profile(
     saved = json.loads((config_dir / "profiles.json").read_text())
     assert [p["name"] for p in saved["profiles"]] == ["Team sandbox"]
     qtbot.waitUntil(lambda: panel.access_token_set is False, timeout=WAIT)
+
+
+def test_worker_reports_any_failure_as_a_sentence_off_the_gui_thread(qtbot: Any) -> None:
+    import threading
+
+    from inspector.core.provider_client import ProviderError
+    from inspector.ui.provider_worker import ProviderWorker
+
+    worker = ProviderWorker()
+    busy: list[bool] = []
+    worker.busyChanged.connect(busy.append)
+    ran_on: list[threading.Thread] = []
+
+    def broken() -> None:
+        ran_on.append(threading.current_thread())
+        raise KeyError("data")
+
+    with qtbot.waitSignal(worker.failed, timeout=WAIT) as failed:
+        worker.run("t", broken)
+        assert worker.busy
+    tag, error = failed.args
+    assert tag == "t" and isinstance(error, ProviderError)
+    assert str(error) == "Something went wrong: 'data'"
+    assert ran_on and ran_on[0] is not threading.main_thread()
+    with qtbot.waitSignal(worker.succeeded, timeout=WAIT) as ok:
+        worker.run("u", lambda: 42)
+    assert ok.args == ["u", 42]
+    assert busy == [True, False, True, False] and not worker.busy
