@@ -47,7 +47,7 @@ WHERE seq BETWEEN ?1 AND ?2 AND event_id IS NOT NULL AND status BETWEEN 200 AND 
 """
 _SUMMARY_COLUMNS = (
     "seq, received_at, method, path, event_id, event_identifier, status, body_size, flags, "
-    "webhook_id, duplicate_of"
+    "webhook_id, duplicate_of, forward_status"
 )
 _FULL_COLUMNS = (
     "seq, received_at, method, path, query, headers, body, body_size, status, duration_ms, event_id, "
@@ -390,6 +390,7 @@ def _summary(r: tuple[Any, ...]) -> EventSummary:
         flags=_decode_flags(r[8]),
         webhook_id=r[9],
         duplicate_of=r[10],
+        forward_status=r[11],
     )
 
 

@@ -78,6 +78,8 @@ class EventSummary:
     flags: tuple[str, ...]
     webhook_id: str | None
     duplicate_of: int | None
+    # None = not forwarded; 0 = forwarding got no HTTP answer; else the target's status.
+    forward_status: int | None = None
 
     @property
     def received_at_iso(self) -> str:
@@ -141,6 +143,7 @@ class StoredEvent:
             flags=self.flags,
             webhook_id=self.webhook_id,
             duplicate_of=self.duplicate_of,
+            forward_status=_forward_status(self.extra),
         )
 
     def to_export_dict(self) -> dict[str, Any]:
@@ -170,3 +173,11 @@ class StoredEvent:
         if self.error:
             record["error"] = self.error
         return record
+
+
+def _forward_status(extra: dict[str, Any]) -> int | None:
+    forward = extra.get("forward")
+    if not isinstance(forward, dict):
+        return None
+    status = forward.get("status")
+    return status if isinstance(status, int) else 0
