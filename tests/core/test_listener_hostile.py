@@ -24,6 +24,7 @@ from tests.waiting import wait_until
 
 DEFAULT_LIMIT = 5 * 1024 * 1024
 REJECTED_CAP = 64 * 1024
+TOKEN = "tok_live_" + "7" * 24
 MakeListener = Callable[..., Listener]
 
 
@@ -45,6 +46,40 @@ def make_listener(store: EventStore) -> Iterator[MakeListener]:
 
 def only_row(store: EventStore) -> StoredEvent:
     rows = list(store.iter_events())
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Listener, EventStore]]:
+    """One listener (no token) for the many one-request cases: starting one per case costs more
+    than the cases. Each case looks only at the rows it added (rows_since)."""
+    store = EventStore.open(tmp_path_factory.mktemp("shared"))
+    lst = Listener(store, ListenerConfig(port=0), TokenRing())
+    lst.start()
+    yield lst, store
+    lst.stop()
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def shared_guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Listener, EventStore]]:
+    store = EventStore.open(tmp_path_factory.mktemp("guarded"))
+    ring = TokenRing()
+    ring.set_token("wh_1", TOKEN)
+    lst = Listener(store, ListenerConfig(port=0), ring)
+    lst.start()
+    yield lst, store
+    lst.stop()
+    store.close()
+
+
+def rows_since(store: EventStore, before: int) -> list[StoredEvent]:
+    return list(store.iter_events(seqs=[e.seq for e in store.query_after(before)]))
+
+
+def one_row_since(store: EventStore, before: int) -> StoredEvent:
+    rows = rows_since(store, before)
     assert len(rows) == 1, rows
     return rows[0]
 
@@ -145,11 +180,13 @@ def test_limit_boundary_exact_size_accepted_one_more_rejected(
     ],
 )
 def test_non_json_content_type_is_415_and_never_parsed(
-    listener: Listener, store: EventStore, content_type: str, body: bytes
+    shared: tuple[Listener, EventStore], content_type: str, body: bytes
 ) -> None:
+    listener, store = shared
+    before = store.max_seq()
     reply = raw_request(listener.port, head(f"Content-Length: {len(body)}", content_type), [body])
     assert "JSON" in assert_json_error(reply, 415)
-    row = only_row(store)
+    row = one_row_since(store, before)
     assert row.status == 415
     assert "unsupported_media_type" in row.flags
     assert row.body == body  # kept raw for the developer
@@ -185,11 +222,13 @@ BAD_BODIES = {
 
 
 @pytest.mark.parametrize("name", list(BAD_BODIES))
-def test_bad_json_bodies_are_400_with_a_json_error(listener: Listener, store: EventStore, name: str) -> None:
+def test_bad_json_bodies_are_400_with_a_json_error(shared: tuple[Listener, EventStore], name: str) -> None:
+    listener, store = shared
     body = BAD_BODIES[name]
+    before = store.max_seq()
     reply = post(listener.port, body)
     assert_json_error(reply, 400)
-    row = only_row(store)
+    row = one_row_since(store, before)
     assert row.status == 400
     assert "invalid_json" in row.flags
     assert row.body == body[:REJECTED_CAP]
@@ -238,8 +277,6 @@ def test_overlong_request_line_answers_json(listener: Listener) -> None:
 
 # -- Authorization -----------------------------------------------------------------------------------
 
-TOKEN = "tok_live_" + "7" * 24
-
 
 @pytest.fixture
 def guarded(listener: Listener, tokens: TokenRing) -> Listener:
@@ -261,13 +298,15 @@ def guarded(listener: Listener, tokens: TokenRing) -> Listener:
         pytest.param([f"Authorization: Bearer {TOKEN}", "Authorization: other"], id="twice-different"),
     ],
 )
-def test_bad_authorization_is_401(guarded: Listener, store: EventStore, auth_lines: list[str]) -> None:
+def test_bad_authorization_is_401(shared_guarded: tuple[Listener, EventStore], auth_lines: list[str]) -> None:
+    guarded, store = shared_guarded
+    before = store.max_seq()
     body = envelope("evt_auth")
     reply = raw_request(
         guarded.port, head("\r\n".join([*auth_lines, f"Content-Length: {len(body)}"])), [body]
     )
     assert_json_error(reply, 401)
-    row = only_row(store)
+    row = one_row_since(store, before)
     assert row.status == 401
     assert "unauthorized" in row.flags
     assert row.webhook_id is None
@@ -282,14 +321,18 @@ def test_bad_authorization_is_401(guarded: Listener, store: EventStore, auth_lin
         pytest.param(b"Bearer " + TOKEN.encode() + b"\xc3\xa9", id="token-plus-non-ascii"),
     ],
 )
-def test_non_ascii_authorization_is_401(guarded: Listener, store: EventStore, raw_value: bytes) -> None:
+def test_non_ascii_authorization_is_401(
+    shared_guarded: tuple[Listener, EventStore], raw_value: bytes
+) -> None:
+    guarded, store = shared_guarded
+    before = store.max_seq()
     body = envelope()
     request = head(f"Content-Length: {len(body)}").replace(
         b"\r\n\r\n", b"\r\nAuthorization: " + raw_value + b"\r\n\r\n"
     )
     reply = raw_request(guarded.port, request, [body])
     assert_json_error(reply, 401)
-    assert only_row(store).status == 401
+    assert one_row_since(store, before).status == 401
 
 
 def test_correct_token_after_rejections_still_works(guarded: Listener) -> None:
