@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -58,6 +58,12 @@ URL_MAP = Map(
     ],
     strict_slashes=False,
 )
+
+
+class ApiRequest(Request):
+    # Werkzeug refuses a larger Content-Length up front and stops reading a chunked body at this
+    # size (silently); one byte over our limit is how a cut chunked body shows it was too large.
+    max_content_length = MAX_REQUEST_BYTES + 1
 
 
 class ApiError(Exception):
@@ -92,7 +98,7 @@ class SandboxApp:
         self._rng_lock = threading.Lock()  # random.Random is not safe to share between threads
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        return self.handle(Request(environ))(environ, start_response)
+        return self.handle(ApiRequest(environ))(environ, start_response)
 
     def handle(self, request: Request) -> Response:
         adapter = URL_MAP.bind_to_environ(request.environ)
@@ -133,11 +139,13 @@ class SandboxApp:
 
     @staticmethod
     def _json_object(request: Request) -> dict[str, Any]:
-        if request.content_length is not None and request.content_length > MAX_REQUEST_BYTES:
-            raise ApiError(413, "Request body is too large.")
-        raw = request.get_data(cache=False)
+        too_large = ApiError(413, f"Request body is too large (over {MAX_REQUEST_BYTES} bytes).")
+        try:
+            raw = request.get_data(cache=False)
+        except RequestEntityTooLarge:
+            raise too_large from None
         if len(raw) > MAX_REQUEST_BYTES:
-            raise ApiError(413, "Request body is too large.")
+            raise too_large
         if not raw.strip():
             raise ApiError(400, "Request body must be a JSON object.")
         try:

@@ -208,10 +208,23 @@ def test_body_that_is_not_a_json_object_is_400(api: Api, raw: bytes, content_typ
     assert "JSON" in response.json()["error"]
 
 
-def test_oversized_body_is_413(api: Api) -> None:
+def test_body_at_the_limit_is_accepted(api: Api) -> None:
+    body = b'{"url": "https://example.test/", "events": []}'
+    raw = body[:-1] + b" " * (1024 * 1024 - len(body)) + b"}"
+    assert len(raw) == 1024 * 1024
+    chunks = (raw[i : i + 65536] for i in range(0, len(raw), 65536))
+    assert api.session.post(api.base + "/webhooks", data=chunks, timeout=10).status_code == 201
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_oversized_body_is_413(api: Api, chunked: bool) -> None:
     raw = b'{"url": "' + b"a" * (1024 * 1024 + 1) + b'"}'
-    response = api.session.post(api.base + "/webhooks", data=raw, timeout=10)
+    # A generator body makes requests send it chunked, with no Content-Length to check up front.
+    data = (raw[i : i + 65536] for i in range(0, len(raw), 65536)) if chunked else raw
+    response = api.session.post(api.base + "/webhooks", data=data, timeout=10)
     assert response.status_code == 413
+    assert "too large" in response.json()["error"]
+    assert api.get("/webhooks").json()["data"] == []
 
 
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
