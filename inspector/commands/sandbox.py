@@ -31,9 +31,13 @@ know them), so it is written with mode 0600. Use it for test tokens only.
 
 
 def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    # Our own copy of the common options: set_defaults() below changes the --port action's
-    # default, and the actions of `common` are shared by every subcommand and the top level.
+    # Our own copy of the common options: the --port action gets another default and help, and
+    # the actions of `common` itself are shared by every subcommand and the top level.
     own_common = copy.deepcopy(common)
+    for action in own_common._actions:
+        if action.dest == "port":
+            action.default = DEFAULT_PORT
+            action.help = f"port to bind (default {DEFAULT_PORT}; 0 = any free)"
     parser = subparsers.add_parser(
         "sandbox",
         parents=[own_common],
@@ -41,7 +45,6 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.set_defaults(port=DEFAULT_PORT)
     parser.add_argument(
         "--access-token",
         metavar="T",

@@ -154,6 +154,7 @@ def test_help_documents_the_token_and_the_state_file() -> None:
     assert "sandbox-token" in text
     assert "0600" in text and "authorization tokens" in text
     assert "not the provider's official list" in text
+    assert "(default 8766; 0 = any free)" in text
 
 
 def test_default_port_is_not_the_listeners() -> None:
