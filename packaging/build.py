@@ -1,8 +1,9 @@
 """Build the PyInstaller bundle: `python packaging/build.py [--onefile]`.
 
 Builds the onedir bundle (dist/webhook-inspector/) and, with --onefile, also a single-file
-executable; prints each bundle's path, its size on disk and how long the build took. Then checks
-that the Qt trimming in the spec left no kept binary linking a Qt library that was dropped.
+executable (dist/onefile/webhook-inspector); prints each bundle's path, its size on disk and how
+long the build took. Then checks that the Qt trimming in the spec left no kept binary linking a
+Qt library that was dropped.
 Needs PyInstaller in the same environment as the app (`pip install -e .[build]`).
 """
 
@@ -32,20 +33,22 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for onefile in (False, True) if args.onefile else (False,):
         started = time.monotonic()
-        code = _pyinstaller(args.dist.resolve(), args.work.resolve(), onefile=onefile, clean=args.clean)
+        # The onefile executable would take the onedir folder's name: it gets its own folder.
+        dist = args.dist.resolve() / "onefile" if onefile else args.dist.resolve()
+        code = _pyinstaller(dist, args.work.resolve(), onefile=onefile, clean=args.clean)
         took = time.monotonic() - started
         if code != 0:
             print(f"build failed (PyInstaller exit {code}) after {took:.1f} s", file=sys.stderr)
             return code
-        bundle = args.dist.resolve() / (APP + EXE_SUFFIX if onefile else APP)
+        bundle = dist / (APP + EXE_SUFFIX if onefile else APP)
         if sys.platform == "darwin" and not onefile:
-            bundle = args.dist.resolve() / "Webhook Inspector.app"
+            bundle = dist / "Webhook Inspector.app"
         print(f"bundle: {bundle}")
-        print(f"executable: {executable(args.dist.resolve(), onefile=onefile)}")
+        print(f"executable: {executable(dist, onefile=onefile)}")
         print(f"size on disk: {disk_size(bundle) / 1e6:.1f} MB")
         print(f"build time: {took:.1f} s")
         if not onefile:
-            missing = missing_qt_libraries(args.dist.resolve() / APP)
+            missing = missing_qt_libraries(dist / APP)
             for binary, lib in missing:
                 print(f"error: {binary} links {lib}, which the spec dropped", file=sys.stderr)
             failed = failed or bool(missing)
