@@ -120,12 +120,6 @@ def test_unreadable_data_dir_is_one_line_on_stderr_and_exit_2(tmp_path: Path) ->
     assert_one_line_error(result.stderr, str(data))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: migrations.SchemaTooNewError is a RuntimeError; EventStore.__init__ only wraps "
-    "sqlite3.DatabaseError in StoreError and commands/runtime.open_store only catches StoreError, "
-    "so a newer database crashes `listen` with a traceback and exit 1",
-)
 def test_database_from_a_newer_version_is_a_clear_error(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()

@@ -96,11 +96,6 @@ def test_database_newer_than_the_code_is_refused_and_left_alone(data_dir: Path) 
         conn.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: event_store.py EventStore.__init__ wraps only sqlite3.DatabaseError; a "
-    "SchemaTooNewError escapes as a RuntimeError instead of the documented StoreError",
-)
 def test_database_newer_than_the_code_raises_store_error(data_dir: Path) -> None:
     with sqlite3.connect(data_dir / DB_FILENAME) as conn:
         conn.execute("PRAGMA user_version = 99")

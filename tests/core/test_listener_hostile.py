@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import secrets
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,8 +15,9 @@ from io import StringIO
 
 import pytest
 
+from inspector.core.batch_writer import BatchWriter
 from inspector.core.event_store import EventStore
-from inspector.core.events import StoredEvent
+from inspector.core.events import NewEvent, StoredEvent
 from inspector.core.export_ndjson import write_ndjson
 from inspector.core.listener import Listener, ListenerConfig
 from inspector.core.token_check import TokenRing
@@ -147,20 +149,61 @@ def test_oversized_chunked_body_is_413_not_truncated(listener: Listener, store: 
     assert row.event_id is None  # an oversized body is never parsed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: listener_app.py takes a declared Content-Length of any size as body_size; one over "
-    "2**63 makes the store's INSERT fail (OverflowError), so the 413 is never recorded, and in a "
-    "group commit it fails the whole batch: concurrent good deliveries get 503. Fix: cap body_size "
-    "(e.g. min(int(declared), 2**62)) in ListenerApp, and in BatchWriter retry a failed batch row "
-    "by row so one bad row cannot fail its neighbours",
-)
 def test_absurd_content_length_is_413_and_recorded(shared: tuple[Listener, EventStore]) -> None:
     listener, store = shared
     before = store.max_seq()
     reply = raw_request(listener.port, head("Content-Length: 99999999999999999999999"), [b"{}"])
     assert_json_error(reply, 413)
     assert "too_large" in one_row_since(store, before).flags
+
+
+def test_one_unstorable_row_does_not_fail_its_batch_neighbours(store: EventStore) -> None:
+    """Group commit puts concurrent deliveries in one transaction: a row the store refuses must
+    fail alone, not take the acknowledgement of the good ones with it."""
+    writer = BatchWriter(store)
+    writer.start()
+    results: dict[str, object] = {}
+
+    def write(name: str, event: NewEvent) -> None:
+        try:
+            results[name] = writer.write(event, timeout=10).seq
+        except Exception as exc:
+            results[name] = exc
+
+    def event(event_id: str, body_size: int | None = None) -> NewEvent:
+        return NewEvent(
+            received_at=1.0,
+            method="POST",
+            path="/",
+            query="",
+            headers=(),
+            body=b"{}",
+            status=200,
+            event_id=event_id,
+            body_size=body_size,
+        )
+
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # the first commit waits here while the next two queue up
+    first = threading.Thread(target=write, args=("first", event("evt_first")))
+    first.start()
+    wait_until(lambda: writer._committing, timeout=5)
+    others = [
+        threading.Thread(target=write, args=("good", event("evt_good"))),
+        threading.Thread(target=write, args=("bad", event("evt_bad", body_size=2**64))),
+    ]
+    for t in others:
+        t.start()
+    wait_until(lambda: len(writer._pending) == 2, timeout=5)
+    holder.execute("ROLLBACK")
+    holder.close()
+    for t in [first, *others]:
+        t.join(15)
+    writer.stop()
+    assert isinstance(results["first"], int)
+    assert isinstance(results["good"], int), results["good"]
+    assert isinstance(results["bad"], Exception)
+    assert store.count("id:evt_good") == 1
 
 
 @pytest.mark.parametrize("transfer", ["content-length", "chunked"])
@@ -279,12 +322,6 @@ def test_broken_chunked_framing_is_400(listener: Listener, store: EventStore) ->
     assert only_row(store).status == 400
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: listener.py _Handler does not override send_error, so errors raised by http.server "
-    "before the app runs (414 request line too long, 431 header too long) answer an HTML page, "
-    "not the {'error': ...} JSON object DESIGN.md requires",
-)
 def test_overlong_request_line_answers_json(listener: Listener) -> None:
     reply = raw_request(listener.port, b"POST /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
     assert 400 <= reply.status < 500

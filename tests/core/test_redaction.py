@@ -107,11 +107,5 @@ def test_queries_without_secrets_are_unchanged(query: str) -> None:
     assert redact_query(query) == query
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: redaction.py redact_query decides with parse_qsl, which decodes names; a name "
-    "whose secret hint is percent-encoded (t%6Fken=...) skips the cheap pre-check because that "
-    "runs on the raw text. Fix: run the pre-check on urllib.parse.unquote_plus(query).lower()",
-)
 def test_percent_encoded_secret_names_are_redacted() -> None:
     assert SECRET not in redact_query(f"t%6Fken={SECRET}")
