@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from sqlite3 import OperationalError
 
 from inspector.core.event_store import EventStore, prepare_row
 from inspector.core.events import NewEvent, StoredEvent
@@ -86,16 +87,11 @@ class BatchWriter:
     def _lead(self) -> None:
         with self._lock:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-        stored: list[StoredEvent] = []
-        try:
-            stored = self._store.insert_prepared([p.event for p in batch], [p.row for p in batch])
-        except Exception as exc:  # any failure to commit -> every waiter answers 503
-            log.error("could not store %d deliveries: %s", len(batch), exc)
-            for p in batch:
-                p.error = exc
-        else:
-            for p, row in zip(batch, stored, strict=True):
-                p.result = row
+        stored = self._commit(batch)
+        if len(stored) < len(batch) and len(batch) > 1 and not isinstance(batch[0].error, OperationalError):
+            # One bad row must not cost its neighbours their acknowledgement: retry them one by one.
+            # (Not for a locked or failing database, where every retry would wait its busy timeout.)
+            stored = [row for p in batch for row in self._commit([p])]
         for p in batch:
             p.promoted = False
             p.wake.set()
@@ -113,6 +109,19 @@ class BatchWriter:
             else:
                 self._committing = False
                 self._idle.notify_all()
+
+    def _commit(self, batch: list[_Pending]) -> list[StoredEvent]:
+        """Commit `batch`, fill each item's result or error; returns what was stored."""
+        try:
+            stored = self._store.insert_prepared([p.event for p in batch], [p.row for p in batch])
+        except Exception as exc:  # any failure to commit -> these waiters answer 503
+            log.error("could not store %d deliveries: %s", len(batch), exc)
+            for p in batch:
+                p.error = exc
+            return []
+        for p, row in zip(batch, stored, strict=True):
+            p.result, p.error = row, None
+        return stored
 
 
 def _outcome(item: _Pending) -> StoredEvent:

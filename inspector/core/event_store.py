@@ -12,7 +12,7 @@ from typing import Any
 from inspector.core import events as ev
 from inspector.core.events import EventSummary, NewEvent, StoredEvent
 from inspector.core.filter_query import Filter, parse_filter
-from inspector.core.migrations import migrate
+from inspector.core.migrations import SchemaTooNewError, migrate
 from inspector.core.paths import DB_FILENAME, DataDirError, ensure_dir
 
 SORTABLE = (
@@ -85,7 +85,11 @@ class EventStore:
         try:
             conn = self._conn()
             migrate(conn)
+        except SchemaTooNewError as exc:
+            self.close()
+            raise StoreError(str(exc)) from exc
         except sqlite3.DatabaseError as exc:
+            self.close()
             raise StoreError(f"cannot open the event database {path}: {exc}") from exc
 
     @classmethod

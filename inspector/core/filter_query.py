@@ -74,7 +74,8 @@ def _status_clause(value: str, pos: int) -> tuple[str, tuple[object, ...]]:
 
 def _unquote(text: str, pos: int) -> str:
     if text.startswith('"'):
-        if len(text) < 2 or not text.endswith('"') or text.endswith('\\"'):
+        # The token regex only ends a quoted text at an unescaped quote; without one it ran to the end.
+        if not re.fullmatch(r'"(?:[^"\\]|\\.)*"', text):
             raise FilterError("a quoted text is missing its closing quote", pos)
         return re.sub(r"\\(.)", r"\1", text[1:-1])
     return text
@@ -107,7 +108,9 @@ def parse_filter(text: str) -> Filter:
                 continue
             # Free text: a substring of the raw body (CAST makes instr work on text, not bytes).
             clause, values = "instr(CAST(body AS TEXT), ?) > 0", (value,)
-        clauses.append(f"NOT ({clause})" if negate else f"({clause})")
+        # "IS NOT 1" rather than NOT: a row whose column is NULL (a rejected delivery has no event
+        # type) does not match "type:x", so it must match "-type:x".
+        clauses.append(f"(({clause}) IS NOT 1)" if negate else f"({clause})")
         params.extend(values)
     return Filter(" AND ".join(clauses), tuple(params))
 

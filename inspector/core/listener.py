@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import socket
 import threading
@@ -39,6 +40,16 @@ class ListenerConfig:
     max_connections: int = 512
 
 
+_PROTOCOL_ERRORS = {
+    400: "the request is not valid HTTP",
+    408: "the request took too long to arrive",
+    414: "the request line is too long",
+    431: "the request headers are too large",
+    501: "this HTTP method is not supported; only POST is accepted",
+    505: "this HTTP version is not supported",
+}
+
+
 class ListenerBindError(OSError):
     """The address cannot be bound; str() is a sentence for the user."""
 
@@ -61,6 +72,21 @@ class _Handler(WSGIRequestHandler):
         tracker: _Tracker = self.server.tracker  # type: ignore[attr-defined]
         with tracker.busy():
             super().handle_one_request()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors http.server raises before our app runs (request line or headers too long, bad
+        syntax) answer the same small JSON object as every other error, not an HTML page."""
+        sentence = _PROTOCOL_ERRORS.get(code) or (message or "the request could not be read")
+        body = json.dumps({"error": sentence}).encode()
+        self.log_error("code %d, message %s", code, message)
+        self.send_response(code, message)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Connection", "close")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        self.close_connection = True
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass  # every request is recorded in the store; no access log (it could leak paths to a terminal)

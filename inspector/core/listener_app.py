@@ -22,6 +22,8 @@ from inspector.core.token_check import TokenRing
 HEALTH_PATH = "/_inspector/health"
 REJECTED_BODY_CAP = 64 * 1024  # bodies of rejected requests are kept up to this size
 COMMIT_WAIT_SECONDS = 10.0
+# A declared Content-Length is recorded as the body size, but SQLite integers stop at 2**63.
+MAX_RECORDED_SIZE = 2**62
 _JSON_TYPE = re.compile(r"^\s*(application/json|[\w.+-]+/[\w.-]+\+json)\s*(;.*)?$", re.IGNORECASE)
 
 StartResponse = Callable[..., Any]
@@ -103,7 +105,7 @@ class ListenerApp:
                 flags.append(ev.FLAG_UNVERIFIED)
             declared = environ.get("CONTENT_LENGTH")
             if declared and declared.isdigit() and int(declared) > self.max_body:
-                body_size = int(declared)
+                body_size = min(int(declared), MAX_RECORDED_SIZE)
                 raise _Reply(413, self._too_large(), ev.FLAG_TOO_LARGE)
             content_type = environ.get("CONTENT_TYPE", "")
             if not _JSON_TYPE.match(content_type) or not _utf8_charset(content_type):
@@ -280,7 +282,7 @@ def _read_limited(environ: dict[str, Any], limit: int) -> tuple[bytes, bool]:
 def _read_capped(environ: dict[str, Any], cap: int) -> tuple[bytes, int | None]:
     """Keep at most `cap` bytes of a rejected body; report the declared size when it is larger."""
     declared = environ.get("CONTENT_LENGTH")
-    size = int(declared) if declared and declared.isdigit() else None
+    size = min(int(declared), MAX_RECORDED_SIZE) if declared and declared.isdigit() else None
     if size is not None and size > cap:
         body, _ = _read_limited_safe(environ, cap)
         return body, size

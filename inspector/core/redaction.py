@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote_plus, urlencode
 
 REDACTED = "[redacted]"
 
@@ -48,7 +48,8 @@ def redact_headers(headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str],
 
 
 def redact_query(query: str) -> str:
-    if not query or not any(hint in query.lower() for hint in (*SECRET_HINTS, "key", "auth")):
+    decoded = unquote_plus(query).lower()  # t%6Fken=... is still a token
+    if not query or not any(hint in decoded for hint in (*SECRET_HINTS, "key", "auth")):
         return query
     pairs = parse_qsl(query, keep_blank_values=True)
     cleaned = [(k, REDACTED if is_secret_name(k) or k.lower() in ("key", "auth") else v) for k, v in pairs]
