@@ -322,10 +322,21 @@ def test_broken_chunked_framing_is_400(listener: Listener, store: EventStore) ->
     assert only_row(store).status == 400
 
 
-def test_overlong_request_line_answers_json(listener: Listener) -> None:
-    reply = raw_request(listener.port, b"POST /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
-    assert 400 <= reply.status < 500
-    assert_json_error(reply, reply.status)
+@pytest.mark.parametrize(
+    ("request_head", "status"),
+    [
+        pytest.param(b"POST /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, id="long-line"),
+        pytest.param(head("X-Big: " + "b" * 70_000), 431, id="long-header"),
+        pytest.param(head("\r\n".join(f"X-H{i}: v" for i in range(150))), 431, id="many-headers"),
+    ],
+)
+def test_protocol_errors_before_the_app_answer_json(
+    shared: tuple[Listener, EventStore], request_head: bytes, status: int
+) -> None:
+    listener, _ = shared
+    reply = raw_request(listener.port, request_head)
+    assert_json_error(reply, status)
+    assert post(listener.port, envelope("evt_after_protocol_error")).status == 200
 
 
 # -- Authorization -----------------------------------------------------------------------------------
