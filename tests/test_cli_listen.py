@@ -78,6 +78,21 @@ def test_listen_json_prints_ndjson_records(dirs: list[str]) -> None:
     assert record["body"] == envelope("evt_json_1")
 
 
+def test_ctrl_c_stops_cleanly_too(dirs: list[str]) -> None:
+    proc = CliProcess("listen", "--port", "0", *dirs)
+    url, _ = proc.wait_listening()
+    assert requests.post(f"{url}/hooks", json=envelope("evt_int"), timeout=10).status_code == 200
+    proc.proc.send_signal(signal.SIGINT)
+    assert proc.wait_exit() == 0
+    assert "Traceback" not in "\n".join(proc.stderr)
+
+
+def test_host_that_is_not_local_is_a_clear_error(dirs: list[str]) -> None:
+    result = run_cli("listen", "--host", "192.0.2.1", "--port", "0", *dirs)  # TEST-NET-1, never ours
+    assert result.returncode == 2
+    assert_one_line_error(result.stderr, "192.0.2.1")
+
+
 def test_port_taken_is_one_line_on_stderr_and_exit_2(dirs: list[str]) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import sqlite3
@@ -354,6 +355,28 @@ def test_start_stop_start_on_the_same_store(store: EventStore) -> None:
         finally:
             lst.stop()
     assert store.count() == 2
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback here")
+def test_ipv6_loopback_listener(make_listener: MakeListener, store: EventStore) -> None:
+    lst = make_listener(host="::1")
+    assert lst.url == f"http://[::1]:{lst.port}"
+    conn = http.client.HTTPConnection("::1", lst.port, timeout=10)
+    try:
+        conn.request("POST", "/hooks", body=envelope(), headers={"Content-Type": "application/json"})
+        assert conn.getresponse().status == 200
+    finally:
+        conn.close()
+    assert only_row(store).remote_addr == "::1"
 
 
 def test_received_at_is_wall_clock_seconds(listener: Listener, store: EventStore) -> None:
