@@ -379,6 +379,29 @@ def test_ipv6_loopback_listener(make_listener: MakeListener, store: EventStore) 
     assert only_row(store).remote_addr == "::1"
 
 
+def test_the_same_listener_restarts(store: EventStore) -> None:
+    lst = Listener(store, ListenerConfig(port=0), TokenRing())
+    try:
+        for i in range(2):
+            lst.start()
+            assert post(lst.port, envelope(f"evt_again{i}")).status == 200
+            lst.stop()
+            assert not lst.running
+    finally:
+        lst.stop()
+    assert store.count() == 2
+
+
+def test_authorization_is_redacted_even_when_no_token_is_known(listener: Listener, store: EventStore) -> None:
+    reply = post(listener.port, envelope(), headers=[("Authorization", "Bearer unchecked-secret-42")])
+    assert reply.status == 200
+    row = only_row(store)
+    assert ("Authorization", "Bearer [redacted]") in row.headers
+    for path in (store.path, store.path.with_name(store.path.name + "-wal")):
+        assert b"unchecked-secret-42" not in path.read_bytes()
+    assert "unverified" in row.flags
+
+
 def test_received_at_is_wall_clock_seconds(listener: Listener, store: EventStore) -> None:
     import time
 
