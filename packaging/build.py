@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="output folder (default dist/)")
     parser.add_argument("--work", type=Path, default=ROOT / "build", help="work folder (default build/)")
     parser.add_argument("--clean", action="store_true", help="drop PyInstaller's cache first")
+    parser.add_argument(
+        "--keep-icu", action="store_true", help="Linux: ship ICU's data whole (see packaging/icu_trim.py)"
+    )
     args = parser.parse_args(argv)
 
     failed = False
@@ -35,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         # The onefile executable would take the onedir folder's name: it gets its own folder.
         dist = args.dist.resolve() / "onefile" if onefile else args.dist.resolve()
-        code = _pyinstaller(dist, args.work.resolve(), onefile=onefile, clean=args.clean)
+        code = _pyinstaller(
+            dist, args.work.resolve(), onefile=onefile, clean=args.clean, keep_icu=args.keep_icu
+        )
         took = time.monotonic() - started
         if code != 0:
             print(f"build failed (PyInstaller exit {code}) after {took:.1f} s", file=sys.stderr)
@@ -61,8 +66,12 @@ def executable(dist: Path, *, onefile: bool) -> Path:
     return dist / APP / (APP + EXE_SUFFIX)
 
 
-def _pyinstaller(dist: Path, work: Path, *, onefile: bool, clean: bool) -> int:
-    env = dict(os.environ, WEBHOOK_INSPECTOR_ONEFILE="1" if onefile else "0")
+def _pyinstaller(dist: Path, work: Path, *, onefile: bool, clean: bool, keep_icu: bool) -> int:
+    env = dict(
+        os.environ,
+        WEBHOOK_INSPECTOR_ONEFILE="1" if onefile else "0",
+        WEBHOOK_INSPECTOR_KEEP_ICU="1" if keep_icu else "0",
+    )
     command = [
         sys.executable,
         "-m",
