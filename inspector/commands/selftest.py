@@ -95,8 +95,9 @@ def _run_checks(report: Report, tmp: Path) -> None:
 
     with report.check("resources"):
         report.ok(f"resources: {_check_resources()}")
-    with report.check("keyring"):
+    with report.check("keyring backends"):
         report.ok(_check_keyring_backends())
+    with report.check("keyring"):
         report.ok(_keyring_in_use())
 
     try:
