@@ -99,28 +99,36 @@ class ProviderWorker(QObject):
         self._relay.succeeded.connect(self._on_succeeded)
         self._relay.failed.connect(self._on_failed)
         self._in_flight = 0
+        self._pending: list[object] = []  # tags of calls not answered yet (for the curious)
 
     @property
     def busy(self) -> bool:
         return self._in_flight > 0
 
+    @property
+    def pending(self) -> list[object]:
+        return list(self._pending)
+
     def run(self, tag: object, fn: Callable[[], Any]) -> None:
+        self._pending.append(tag)
         self._in_flight += 1
         if self._in_flight == 1:
             self.busyChanged.emit(True)
         self._pool.start(_Call(self._relay, tag, fn))
 
-    def _done(self) -> None:
+    def _done(self, tag: object) -> None:
+        if tag in self._pending:
+            self._pending.remove(tag)
         self._in_flight -= 1
         if self._in_flight == 0:
             self.busyChanged.emit(False)
 
     def _on_succeeded(self, tag: object, result: object) -> None:
-        self._done()
+        self._done(tag)
         self.succeeded.emit(tag, result)
 
     def _on_failed(self, tag: object, error: object) -> None:
-        self._done()
+        self._done(tag)
         self.failed.emit(tag, error)
 
 

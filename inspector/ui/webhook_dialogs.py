@@ -40,6 +40,7 @@ from inspector.ui.webhook_actions import (
 )
 
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1  # identifier + description, what the filter matches
+IDENT_ROLE = Qt.ItemDataRole.UserRole + 2  # the bare identifier (the text also shows the description)
 ERROR_STYLE = "color: #d33f3f;"
 TAG_CATALOG = "catalog"
 TAG_SAVE = "save"
@@ -126,7 +127,9 @@ class EventChecklist(QWidget):
         )
 
     def _append(self, identifier: str, description: str, checked: bool) -> QStandardItem:
-        item = QStandardItem(identifier)
+        # The description is shown too: the filter matches it, so the user sees why a row matched.
+        item = QStandardItem(f"{identifier}  —  {description}" if description else identifier)
+        item.setData(identifier, IDENT_ROLE)
         item.setCheckable(True)
         item.setEditable(False)
         item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
@@ -138,16 +141,16 @@ class EventChecklist(QWidget):
     def _item(self, identifier: str) -> QStandardItem | None:
         for row in range(self.model.rowCount()):
             item = self.model.item(row)
-            if item.text() == identifier:
+            if item.data(IDENT_ROLE) == identifier:
                 return item
         return None
 
     def identifiers(self) -> list[str]:
-        return [self.model.item(r).text() for r in range(self.model.rowCount())]
+        return [self.model.item(r).data(IDENT_ROLE) for r in range(self.model.rowCount())]
 
     def checked(self) -> list[str]:
         return [
-            self.model.item(r).text()
+            self.model.item(r).data(IDENT_ROLE)
             for r in range(self.model.rowCount())
             if self.model.item(r).checkState() == Qt.CheckState.Checked
         ]
@@ -191,7 +194,7 @@ class _WebhookForm(QDialog):
         self.catalog_source: str | None = None
         self._saving = False
         self.setWindowTitle(f"{title} — {profile.name}")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(620)
 
         self.worker = ProviderWorker(self)
         self.busy_bar = BusyBar(self.worker, self)

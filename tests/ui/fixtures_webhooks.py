@@ -159,7 +159,12 @@ def make_panel(
     yield make
     for panel in panels:
         panel.shutdown()
-        qtbot.waitUntil(lambda p=panel: not p.worker.busy, timeout=10_000)
+        workers = [panel.worker] + ([panel.dialog.worker] if panel.dialog is not None else [])
+        try:
+            qtbot.waitUntil(lambda w=workers: not any(x.busy for x in w), timeout=10_000)
+        except Exception as exc:
+            pending = [x.pending for x in workers]
+            raise AssertionError(f"calls still pending at teardown: {pending}") from exc
 
 
 def add_profile(config_dir: Path, secrets: SecretStore, name: str, api_url: str, token: str) -> Profile:

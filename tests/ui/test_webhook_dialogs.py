@@ -257,12 +257,12 @@ def assert_form_kept(dialog: CreateWebhookDialog, url: str, token: str) -> None:
 )
 def test_create_errors_are_shown_and_the_form_is_kept(  # noqa: PLR0917 - fixtures
     qtbot: Any,
-    make_panel: Any,
-    memory_secrets: SecretStore,
-    config_dir: Path,
     sandbox: SandboxServer,
     dead_port: int,
     silent_port: int,
+    make_panel: Any,
+    memory_secrets: SecretStore,
+    config_dir: Path,
     case: str,
     expected: str,
 ) -> None:
@@ -291,7 +291,7 @@ def test_create_errors_are_shown_and_the_form_is_kept(  # noqa: PLR0917 - fixtur
 
 
 def test_validation_errors_appear_next_to_their_fields(
-    qtbot: Any, make_panel: Any, memory_secrets: SecretStore, config_dir: Path, sandbox: SandboxServer
+    qtbot: Any, sandbox: SandboxServer, make_panel: Any, memory_secrets: SecretStore, config_dir: Path
 ) -> None:
     add_profile(config_dir, memory_secrets, "Under test", sandbox.url + "/v1", ACCESS_TOKEN)
     panel = make_panel(memory_secrets)
@@ -342,7 +342,7 @@ def test_update_of_a_webhook_gone_at_the_provider_shows_404(
 
 
 def test_empty_url_is_refused_before_any_request(
-    qtbot: Any, make_panel: Any, memory_secrets: SecretStore, config_dir: Path, sandbox: SandboxServer
+    qtbot: Any, sandbox: SandboxServer, make_panel: Any, memory_secrets: SecretStore, config_dir: Path
 ) -> None:
     add_profile(config_dir, memory_secrets, "Under test", sandbox.url + "/v1", ACCESS_TOKEN)
     panel = make_panel(memory_secrets)

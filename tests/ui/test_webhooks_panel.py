@@ -102,7 +102,7 @@ def test_tokens_never_reach_a_file(  # noqa: PLR0917 - fixtures
 
 
 def test_access_token_entry_goes_to_the_secret_store_only(
-    qtbot: Any, make_panel: Any, no_keyring: Any, config_dir: Path, sandbox: SandboxServer
+    qtbot: Any, sandbox: SandboxServer, make_panel: Any, no_keyring: Any, config_dir: Path
 ) -> None:
     secrets = SecretStore()
     add_profile(config_dir, secrets, "Team sandbox", sandbox.url + "/v1", "wrong-token")
@@ -156,7 +156,7 @@ def test_profiles_sandbox_row_and_default_url(qtbot: Any, make_panel: Any, no_ke
 
 
 def test_busy_indicator_while_a_call_runs(
-    qtbot: Any, make_panel: Any, no_keyring: Any, config_dir: Path, silent_port: int
+    qtbot: Any, silent_port: int, make_panel: Any, no_keyring: Any, config_dir: Path
 ) -> None:
     secrets = SecretStore()
     add_profile(config_dir, secrets, "Silent", f"http://127.0.0.1:{silent_port}/v1", ACCESS_TOKEN)
@@ -250,7 +250,7 @@ def test_new_user_flow_in_the_real_window(  # noqa: PLR0917 - fixtures
 
 
 def test_add_a_user_defined_profile(
-    qtbot: Any, make_panel: Any, no_keyring: Any, config_dir: Path, sandbox: SandboxServer
+    qtbot: Any, sandbox: SandboxServer, make_panel: Any, no_keyring: Any, config_dir: Path
 ) -> None:
     panel = make_panel(SecretStore())
     qtbot.mouseClick(panel.add_profile_button, Qt.MouseButton.LeftButton)
