@@ -293,8 +293,9 @@ def test_stop_lets_an_in_flight_delivery_finish(store: EventStore) -> None:
     outcome: list[int] = []
     sender = threading.Thread(target=lambda: outcome.append(post(lst.port, envelope("evt_inflight")).status))
     sender.start()
-    # The request is being handled once its thread has submitted the event and waits on the commit.
-    wait_until(lambda: lst._server is not None and lst._server.tracker._active == 1, timeout=5)
+    # In flight: its request thread leads a commit, which waits on the lock. (Counting busy
+    # handlers is not enough: the previous request's thread may still be winding down.)
+    wait_until(lambda: lst.writer._committing, timeout=5)
     stopper = threading.Thread(target=lst.stop)
     stopper.start()
 
