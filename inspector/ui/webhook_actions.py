@@ -8,6 +8,7 @@ index in the config dir. No Qt here, so the same steps are easy to test and to r
 from __future__ import annotations
 
 import secrets as pysecrets
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from inspector.core.profiles import Profile
 from inspector.core.provider_client import AuthError, EventType, ProviderClient, Webhook
 from inspector.core.secrets import SecretStore
 from inspector.core.token_check import TokenRing
-from inspector.core.webhook_index import KnownWebhook, WebhookIndex
+from inspector.core.webhook_index import KnownWebhook, TokenLoad, WebhookIndex, load_tokens
 from inspector.sandbox.catalog import CATALOG
 
 DEFAULT_GRACE_SECONDS = 300.0  # an old token stays accepted 5 minutes after a rotation
@@ -69,6 +70,26 @@ class WebhookActions:
         self.tokens = tokens
         self.client_factory = client_factory
         self.grace_seconds = grace_seconds
+        # Ring + index changes happen together under this lock, so a reload from the index
+        # never sees a webhook in the ring that is not in the index yet (and drops its token).
+        self._lock = threading.Lock()
+        self._index_signature: tuple[int, int] | bool | None = False  # False: never loaded
+
+    def reload_tokens(self, *, force: bool = False) -> TokenLoad | None:
+        """Load the known webhooks' tokens from the keyring into the listener's ring when the
+        index changed since the last load (another process, e.g. the CLI, may change it).
+
+        The first load gives no grace (nothing was accepted before); later ones keep a replaced
+        or removed token accepted for the grace period, like a rotation from the panel.
+        """
+        with self._lock:
+            signature = self.index.signature()
+            if not force and signature == self._index_signature:
+                return None
+            first = self._index_signature is False
+            self._index_signature = signature
+            grace = 0.0 if first else self.grace_seconds
+            return load_tokens(self.index, self.secrets, self.tokens, grace_seconds=grace)
 
     def client(self, profile: Profile) -> ProviderClient:
         token = self.secrets.api_token(profile.name)
@@ -100,11 +121,12 @@ class WebhookActions:
         with self.client(profile) as client:
             webhook = client.create(url, list(events), authorization_token=token or None)
         kept: bool | None = None
-        if token:
-            # Memory-only when no keyring works: the panel says so; the listener verifies at once.
-            kept = self.secrets.set_webhook_token(webhook.id, token)
-            self.tokens.set_token(webhook.id, token)
-        self._remember(profile, webhook)
+        with self._lock:
+            if token:
+                # Memory-only when no keyring works: the panel says so; the listener verifies at once.
+                kept = self.secrets.set_webhook_token(webhook.id, token)
+                self.tokens.set_token(webhook.id, token)
+            self._remember(profile, webhook)
         return SavedWebhook(webhook, kept)
 
     def update(
@@ -125,22 +147,24 @@ class WebhookActions:
             )
         kept: bool | None = None
         grace = 0.0
-        if token:
-            kept = self.secrets.set_webhook_token(webhook.id, token)
-            # Keyring first, then the ring: the old token stays accepted for the grace period
-            # because deliveries already queued at the provider still carry it.
-            had_token = webhook.id in self.tokens.labels()
-            self.tokens.set_token(webhook.id, token, self.grace_seconds)
-            grace = self.grace_seconds if had_token else 0.0
-        self._remember(profile, webhook)
+        with self._lock:
+            if token:
+                kept = self.secrets.set_webhook_token(webhook.id, token)
+                # Keyring first, then the ring: the old token stays accepted for the grace
+                # period because deliveries already queued at the provider still carry it.
+                had_token = webhook.id in self.tokens.labels()
+                self.tokens.set_token(webhook.id, token, self.grace_seconds)
+                grace = self.grace_seconds if had_token else 0.0
+            self._remember(profile, webhook)
         return SavedWebhook(webhook, kept, grace)
 
     def delete(self, profile: Profile, webhook_id: str) -> str:
         with self.client(profile) as client:
             client.delete(webhook_id)
-        self.secrets.delete_webhook_token(webhook_id)
-        self.tokens.remove(webhook_id)
-        self.index.remove(webhook_id)
+        with self._lock:
+            self.secrets.delete_webhook_token(webhook_id)
+            self.tokens.remove(webhook_id)
+            self.index.remove(webhook_id)
         return webhook_id
 
     def trigger(self, profile: Profile, event_identifier: str) -> dict[str, Any]:

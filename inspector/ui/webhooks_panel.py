@@ -41,7 +41,7 @@ from inspector.core.profiles import BUILTIN_PROFILES, LOCAL_SANDBOX, Profile, Pr
 from inspector.core.provider_client import ProviderError
 from inspector.core.secrets import SecretStore
 from inspector.core.token_check import TokenRing
-from inspector.core.webhook_index import WebhookIndex, load_tokens
+from inspector.core.webhook_index import WebhookIndex
 from inspector.sandbox.catalog import CATALOG
 from inspector.sandbox.server import SandboxServer
 from inspector.ui.profile_dialog import ProfileDialog
@@ -52,6 +52,7 @@ from inspector.ui.webhook_dialogs import CreateWebhookDialog, UpdateWebhookDialo
 LISTENER_PATH = "/hooks"  # appended to the tunnel (or listener) URL in the Create dialog
 KEY_PROFILE = "webhooks/profile"  # the active profile's name: the only thing kept in QSettings
 DEFAULT_TEST_EVENT = "transaction.authorized"
+INDEX_POLL_MS = 3000  # how often to look whether another process changed the webhook index
 ERROR_STYLE = "color: #d33f3f;"
 
 COL_ID, COL_URL, COL_EVENTS, COL_TOKEN = range(4)
@@ -139,6 +140,7 @@ class WebhooksPanel(QWidget):
         listener_url: str = "",
         public_url: str = "",
         sandbox_factory: SandboxFactory = _default_sandbox,
+        index_poll_ms: int = INDEX_POLL_MS,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -167,9 +169,17 @@ class WebhooksPanel(QWidget):
         self.grace_timer.timeout.connect(self.update_grace)
 
         self.reload_profiles(self._saved_profile_name())
-        # The listener accepts the tokens of known webhooks from the start (keyring reads: worker).
-        index, store, ring = actions.index, actions.secrets, actions.tokens
-        self.worker.run("load_tokens", lambda: load_tokens(index, store, ring))
+        # The listener accepts the tokens of known webhooks from the start, and follows the
+        # index when another process (the CLI) changes it. Keyring reads: on a worker, and a
+        # worker without a busy bar, so the poll does not flicker the panel.
+        self.watch_worker = ProviderWorker(self)
+        self.watch_worker.succeeded.connect(lambda _tag, _load: self.update_grace())
+        self.watch_worker.failed.connect(lambda _tag, error: self._show_error(str(error)))
+        self.index_timer = QTimer(self)
+        self.index_timer.setInterval(index_poll_ms)
+        self.index_timer.timeout.connect(self.reload_tokens)
+        self.index_timer.start()
+        self.reload_tokens()
 
     # --- building ---------------------------------------------------------------------------------
 
@@ -490,9 +500,16 @@ class WebhooksPanel(QWidget):
         box.open()
         return box
 
+    def reload_tokens(self) -> None:
+        """Reload the listener's tokens if the webhook index changed (one check at a time)."""
+        if not self.watch_worker.busy:
+            actions = self.actions
+            self.watch_worker.run("reload_tokens", actions.reload_tokens)
+
     def shutdown(self) -> None:
         """Stop the sandbox this panel started, and the timers. Safe to call twice."""
         self.grace_timer.stop()
+        self.index_timer.stop()
         if self.sandbox is not None:
             self.sandbox.stop()
             self.sandbox = None
@@ -509,9 +526,6 @@ class WebhooksPanel(QWidget):
             self.reload_profiles(result.name)
             self._show_info(f"Local sandbox running at {result.api_url}")
             self.message.emit(f"Local sandbox running at {result.api_url}")
-            return
-        if kind == "load_tokens":
-            self.update_grace()
             return
         if not self._current(tag):
             return

@@ -136,6 +136,7 @@ def make_panel(
         listener_url: str = "",
         grace_seconds: float = GRACE,
         client_factory: Callable[[Profile, str], ProviderClient] = fast_client,
+        index_poll_ms: int = 3000,
     ) -> WebhooksPanel:
         actions = WebhookActions(
             secrets,
@@ -150,6 +151,7 @@ def make_panel(
             settings=settings,
             listener_url=listener_url,
             sandbox_factory=_test_sandbox,
+            index_poll_ms=index_poll_ms,
         )
         qtbot.addWidget(panel)
         panel.show()
@@ -159,7 +161,8 @@ def make_panel(
     yield make
     for panel in panels:
         panel.shutdown()
-        workers = [panel.worker] + ([panel.dialog.worker] if panel.dialog is not None else [])
+        workers = [panel.worker, panel.watch_worker]
+        workers += [panel.dialog.worker] if panel.dialog is not None else []
         try:
             qtbot.waitUntil(lambda w=workers: not any(x.busy for x in w), timeout=10_000)
         except Exception as exc:

@@ -24,7 +24,15 @@ from inspector.ui.tunnel_status import TunnelStatus
 from inspector.ui.webhook_dialogs import CreateWebhookDialog
 from inspector.ui.webhooks_panel import KEY_PROFILE, LISTENER_PATH, build_webhooks_panel
 from tests.ui.fixtures_webhooks import *  # noqa: F403 - fixtures
-from tests.ui.fixtures_webhooks import ACCESS_TOKEN, FakeAgent, add_profile, files_containing, ngrok_tunnels
+from tests.ui.fixtures_webhooks import (
+    ACCESS_TOKEN,
+    GRACE,
+    FakeAgent,
+    FakeClock,
+    add_profile,
+    files_containing,
+    ngrok_tunnels,
+)
 
 WAIT = 10_000
 
@@ -305,3 +313,30 @@ def test_worker_reports_any_failure_as_a_sentence_off_the_gui_thread(qtbot: Any)
         worker.run("u", lambda: 42)
     assert ok.args == ["u", 42]
     assert busy == [True, False, True, False] and not worker.busy
+
+
+def test_listener_follows_index_changes_made_by_another_process(  # noqa: PLR0917 - fixtures
+    qtbot: Any, make_panel: Any, no_keyring: Any, config_dir: Path, tokens: TokenRing, clock: FakeClock
+) -> None:
+    tokens.set_token("cli", "explicit-token-env-token")  # `gui --token-env`: must be kept
+    secrets = SecretStore()
+    panel = make_panel(secrets, index_poll_ms=20)
+    qtbot.waitUntil(lambda: panel.actions._index_signature is not False, timeout=WAIT)
+    assert tokens.labels() == ["cli"]
+
+    # What `webhook-inspector webhooks create` does: token to the keyring, entry to the index.
+    other = WebhookIndex(config_dir)
+    secrets.set_webhook_token("wh_cli", "cli-made-token")
+    other.upsert(KnownWebhook("wh_cli", LOCAL_SANDBOX, "http://x/hooks"))
+    qtbot.waitUntil(lambda: tokens.labels() == ["cli", "wh_cli"], timeout=WAIT)
+    assert tokens.check(["Bearer cli-made-token"]).label == "wh_cli"
+
+    # ... and `webhooks delete`: the token stays accepted for the grace period, then not.
+    secrets.delete_webhook_token("wh_cli")
+    other.remove("wh_cli")
+    qtbot.waitUntil(lambda: tokens.labels() == ["cli"], timeout=WAIT)
+    assert tokens.check(["Bearer cli-made-token"]).label == "wh_cli"
+    qtbot.waitUntil(lambda: "Old token of wh_cli" in panel.grace_label.text(), timeout=WAIT)
+    clock.advance(GRACE + 1)
+    assert not tokens.check(["Bearer cli-made-token"]).ok
+    assert tokens.check(["Bearer explicit-token-env-token"]).label == "cli"
