@@ -17,6 +17,7 @@ import os
 import secrets
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -41,20 +42,29 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 class Report:
-    """Prints one flushed line per check (a watching process sees each as it happens)."""
+    """Prints one flushed line per check (a watching process sees each as it happens).
+
+    Each line ends with the milliseconds since the previous one, so a slow start shows where.
+    """
 
     def __init__(self) -> None:
         self.failed = False
+        self._last = time.perf_counter()
 
     def ok(self, text: str) -> None:
-        print(f"ok  {text}", flush=True)
+        self._print(f"ok  {text}")
 
     def fail(self, text: str) -> None:
         self.failed = True
-        print(f"FAIL {text}", flush=True)
+        self._print(f"FAIL {text}")
 
     def skip(self, text: str) -> None:
-        print(f"skip {text}", flush=True)
+        self._print(f"skip {text}")
+
+    def _print(self, line: str) -> None:
+        now = time.perf_counter()
+        print(f"{line} [{(now - self._last) * 1000:.0f} ms]", flush=True)
+        self._last = now
 
     @contextmanager
     def check(self, what: str) -> Iterator[None]:
