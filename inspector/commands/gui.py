@@ -72,15 +72,15 @@ def run(args: argparse.Namespace) -> int:
 
     from inspector.commands.runtime import build_token_ring, config_dir, open_store
     from inspector.core.listener import ListenerConfig
-    from inspector.ui.app import SignalWaker, create_application, window_settings
+    from inspector.ui.app import SignalWaker, create_application, release_clipboard, window_settings
 
     tokens = build_token_ring(args)  # before the store: a bad --token-env must not create files
     store = open_store(args)
     try:
         app = create_application()
+        waker = SignalWaker(app)  # before the URL is printed: a SIGTERM from then on quits cleanly
         settings = window_settings(str(config_dir(args)))
         window = start_window(store, ListenerConfig(host=args.host, port=args.port), tokens, settings)
-        waker = SignalWaker(app)
         window.show()
         if not tokens:
             print(
@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
                 flush=True,
             )
         code = app.exec()
+        release_clipboard(app)
         waker.close()
         window.close()
         if window.listener is not None:

@@ -6,7 +6,7 @@ import signal
 import socket
 from collections.abc import Sequence
 
-from PySide6.QtCore import QSettings, QSocketNotifier
+from PySide6.QtCore import QSettings, QSocketNotifier, QTimer
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication
 
@@ -42,6 +42,18 @@ def app_icon() -> QIcon | None:
     return QIcon(pixmap)
 
 
+def release_clipboard(app: QApplication) -> None:
+    """Before exit, turn a QMimeData we put on the clipboard back into plain text.
+
+    PySide6 crashes at interpreter exit (SIGSEGV) when the clipboard still holds a QMimeData
+    created from Python (Copy body puts the raw bytes there); the copied text is kept.
+    """
+    clipboard = app.clipboard()
+    mime = clipboard.mimeData()
+    if mime is not None and mime.hasFormat("application/octet-stream"):
+        clipboard.setText(clipboard.text())
+
+
 def window_settings(config_dir: str) -> QSettings:
     """Window layout only (geometry, splitter, columns): never tokens or other secrets."""
     return QSettings(f"{config_dir}/{SETTINGS_FILE}", QSettings.Format.IniFormat)
@@ -63,7 +75,8 @@ class SignalWaker:
         self._notifier = QSocketNotifier(self._rsock.fileno(), QSocketNotifier.Type.Read, app)
         self._notifier.activated.connect(self._drain)
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: app.quit())
+            # Queued, so a signal that arrives before exec() starts still ends the loop.
+            signal.signal(sig, lambda *_: QTimer.singleShot(0, app.quit))
 
     def _drain(self) -> None:
         try:

@@ -17,7 +17,11 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from inspector.core.events import StoredEvent
 
 # Long enough to gather a burst into one update, short enough to feel live.
-DEFAULT_INTERVAL_MS = 40
+DEFAULT_INTERVAL_MS = 50
+# During a burst (a flush carried at least BURST_ROWS deliveries) wait longer between updates:
+# every update repaints the table, and the GUI thread shares the GIL with the listener's threads.
+BURST_INTERVAL_MS = 150
+BURST_ROWS = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,8 @@ class EventBridge(QObject):
         self._timer.setObjectName("bridgeFlushTimer")
         self._timer.setSingleShot(True)
         self._timer.setInterval(interval_ms)
+        self._interval_ms = interval_ms
+        self._burst_interval_ms = max(interval_ms, BURST_INTERVAL_MS)
         self._timer.timeout.connect(self._flush)
         # Queued: the slot runs on the thread that owns the bridge (the GUI thread).
         self._wake.connect(self._arm, Qt.ConnectionType.QueuedConnection)
@@ -93,7 +99,9 @@ class EventBridge(QObject):
             if not self._armed:
                 return
             notice = CommitNotice(self._max_seq, self._count, frozenset(self._types))
+            burst = self._count >= BURST_ROWS
             self._count = 0
             self._types = set()
             self._armed = False
+        self._timer.setInterval(self._burst_interval_ms if burst else self._interval_ms)
         self.committed.emit(notice)

@@ -184,6 +184,8 @@ def test_keyboard_moves_copies_and_finds(qtbot: Any, window: MainWindow, post: P
 
     qtbot.keyClick(window.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert json.loads(QGuiApplication.clipboard().text()) == envelope(1)
+    # Release the panes' QMimeData while the application is alive (PySide crashes at exit otherwise).
+    QGuiApplication.clipboard().clear()
 
     qtbot.keyClick(window.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     edit = window.findChild(QLineEdit, "filterEdit")
@@ -388,3 +390,46 @@ def test_stored_history_loads_in_pages(
     window.table.scrollToBottom()
     qtbot.waitUntil(lambda: rows(window) > 200, timeout=5000)
     qtbot.waitUntil(lambda: window.model.total_count == 450, timeout=5000)
+
+
+def test_gui_command_prints_its_url_and_stops_cleanly(tmp_path: Path) -> None:
+    """The real `webhook-inspector gui` process: URL line on stdout, a delivery stored, SIGTERM -> 0."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.waiting import wait_until
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    cmd = [sys.executable, "-m", "inspector", "gui", "--port", "0"]
+    cmd += ["--data-dir", str(tmp_path / "data"), "--config-dir", str(tmp_path / "config")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.append(proc.stdout.readline()), daemon=True)
+        reader.start()
+        first = wait_until(lambda: lines and lines[0], timeout=30)
+        assert first.startswith("listening on http://127.0.0.1:")
+        url = first.split()[-1]
+        assert requests.post(url + "/webhooks", json=envelope(1), timeout=10).status_code == 200
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    store = EventStore.open(tmp_path / "data")
+    assert store.count() == 1
+    store.close()
+    assert (tmp_path / "config" / "window.ini").exists()
+
+
+def test_gui_command_unusable_data_dir_is_one_line_and_exit_2(tmp_path: Path, capsys: Any) -> None:
+    from inspector.cli import main
+
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    assert main(["gui", "--data-dir", str(not_a_dir), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "data dir" in err and "Traceback" not in err
