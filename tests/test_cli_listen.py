@@ -262,12 +262,6 @@ def test_export_ndjson_matches_the_design_and_secrets_stay_out(dirs: list[str], 
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export")] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `export | head` prints a BrokenPipeError traceback: cli.main does not handle "
-    "BrokenPipeError. Fix (Python docs recipe): catch it in main(), point stdout at os.devnull "
-    "(os.dup2) so the interpreter's final flush is quiet, and return 141 (or 0)",
-)
 def test_export_into_a_pipe_closed_early_prints_no_traceback(dirs: list[str]) -> None:
     from inspector.core.event_store import EventStore
     from inspector.core.events import NewEvent

@@ -96,6 +96,8 @@ def parse_filter(text: str) -> Filter:
         negate, key, raw_value = m.group(1) == "-", m.group(2), m.group(3)
         value = _unquote(raw_value, m.start(3))
         pos = m.end()
+        if key is not None and key.lower() not in KEYS and value.startswith("//"):
+            key, value = None, text[start + len(m.group(1)) : pos].strip()  # a URL is free text
         if key is not None:
             key = key.lower()
             if key not in KEYS:

@@ -69,9 +69,19 @@ class _Handler(WSGIRequestHandler):
         return environ
 
     def handle_one_request(self) -> None:
-        tracker: _Tracker = self.server.tracker  # type: ignore[attr-defined]
-        with tracker.busy():
+        self._counted = False
+        try:
             super().handle_one_request()
+        finally:
+            if self._counted:
+                self.server.tracker.leave()  # type: ignore[attr-defined]
+
+    def parse_request(self) -> bool:
+        # A request is in flight once its request line arrived; a connection that sent nothing yet
+        # is idle, and stop() must not wait for it.
+        self.server.tracker.enter()  # type: ignore[attr-defined]
+        self._counted = True
+        return super().parse_request()
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Errors http.server raises before our app runs (request line or headers too long, bad
@@ -103,26 +113,18 @@ class _Tracker:
         self._active = 0
         self.connections: set[socket.socket] = set()
 
-    def busy(self) -> _Busy:
-        return _Busy(self)
+    def enter(self) -> None:
+        with self._cond:
+            self._active += 1
+
+    def leave(self) -> None:
+        with self._cond:
+            self._active -= 1
+            self._cond.notify_all()
 
     def wait_idle(self, timeout: float) -> bool:
         with self._cond:
             return self._cond.wait_for(lambda: self._active == 0, timeout)
-
-
-class _Busy:
-    def __init__(self, tracker: _Tracker) -> None:
-        self.tracker = tracker
-
-    def __enter__(self) -> None:
-        with self.tracker._cond:
-            self.tracker._active += 1
-
-    def __exit__(self, *exc: object) -> None:
-        with self.tracker._cond:
-            self.tracker._active -= 1
-            self.tracker._cond.notify_all()
 
 
 class _Server(ThreadedWSGIServer):
@@ -136,6 +138,11 @@ class _Server(ThreadedWSGIServer):
         # Werkzeug prints to stderr and exits the process when it cannot bind, so we bind the socket
         # ourselves (clear error, no exit) and hand over its descriptor.
         super().__init__(host, port, app, handler=_Handler, fd=sock.fileno())
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        # Werkzeug logs a traceback when a client vanishes mid-body; that is the client's doing and
+        # the request is recorded, so keep it out of the user's terminal.
+        log.debug("listener %s: " + message, type, *args)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         if not self._slots.acquire(blocking=False):

@@ -316,13 +316,6 @@ def test_stop_lets_an_in_flight_delivery_finish(store: EventStore) -> None:
     assert store.count("id:evt_inflight") == 1  # the store stays open after stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: listener.py _Handler.handle_one_request counts a connection as busy while it waits "
-    "for its request line, so stop() waits its whole timeout for a client that connected and sent "
-    "nothing (a preconnect, a tunnel's idle pool) although _Tracker means to skip idle ones. Fix: "
-    "read the request line first and enter tracker.busy() only once it has arrived",
-)
 def test_stop_does_not_wait_for_an_idle_connection(store: EventStore) -> None:
     import time
 
