@@ -15,15 +15,17 @@ import pytest
 from inspector.commands import selftest
 from tests.keyring_service import SecretServiceSession
 
+CLEARED_ENV = ("HOME", "DISPLAY", "WAYLAND_DISPLAY", "PYTHON_KEYRING_BACKEND", "QT_QPA_PLATFORM")
 WINDOW_BUILT = importlib.util.find_spec(selftest.WINDOW_MODULE) is not None
 
 
 def run_self_test(home: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
     # A fake home and XDG dirs: the self-test must not need (or write) anything of the user's.
+    # No display and no QT_QPA_PLATFORM: the self-test must pick offscreen by itself.
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("XDG_", "DBUS_SESSION")) and key not in ("HOME", "DISPLAY")
+        if not key.startswith(("XDG_", "DBUS_SESSION")) and key not in CLEARED_ENV
     }
     env.update(
         HOME=str(home),
@@ -32,7 +34,6 @@ def run_self_test(home: Path, **extra_env: str) -> subprocess.CompletedProcess[s
         XDG_CACHE_HOME=str(home / "cache"),
         **extra_env,
     )
-    env.pop("QT_QPA_PLATFORM", None)  # no display: the self-test must pick offscreen by itself
     return subprocess.run(
         [sys.executable, "-m", "inspector", "--self-test"],
         env=env,
