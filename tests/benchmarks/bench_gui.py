@@ -331,6 +331,8 @@ def bench_burst(total: int, clients: int) -> dict[str, Any]:
         "gui_p99_heartbeat_gap_ms": round(pct(gaps, 99), 1),
         "gui_cpu_in_longest_gap_ms": round(cpu[gaps.index(max(gaps))], 1) if gaps else None,
         "gui_thread_cpu_share": round(sum(cpu) / max(sum(gaps), 1e-9), 2),
+        # Independent of machine load: GUI-thread CPU per model update (query + insert + repaint).
+        "gui_cpu_ms_per_update": round(sum(cpu) / max(inserts[0], 1), 1),
         "load_average_1min": round(os.getloadavg()[0], 2),
         "post_to_row_p50_ms": round(pct(latencies, 50), 1),
         "post_to_row_p95_ms": round(pct(latencies, 95), 1),
