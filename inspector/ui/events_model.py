@@ -169,6 +169,7 @@ class EventsModel(QAbstractTableModel):
         self._applied_generation = 0
         self._counting = False
         self._count_again = False
+        self._fetching = False
         # Highest seq a commit notice told us about (what the live view has to catch up to).
         self._notified_max = store.max_seq()
         # Rows up to this seq are accounted for in total_count (seqs are contiguous: AUTOINCREMENT,
@@ -294,9 +295,30 @@ class EventsModel(QAbstractTableModel):
         return not parent.isValid() and not self._exhausted
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
+        """Next page, off the GUI thread: a page sorted by an unindexed column (size, method) or
+        filtered by a rare free-text term can take seconds on a million rows."""
         if parent.isValid() or self._exhausted:
             return
-        page = self._fetch_page()
+        if self._runner is None:
+            self.fetch_more_now()
+            return
+        if self._fetching:
+            return  # the view asks again while it waits; one page at a time
+        self._fetching = True
+        store, flt, size = self._store, self._filter, self._page_size
+        offset = len(self._rows) + self._pending_shift
+        order_by, descending = self._order_by, self._descending
+        self._runner.submit(
+            ("more", self._generation),
+            lambda: store.query(flt, limit=size, offset=offset, order_by=order_by, descending=descending),
+        )
+
+    def fetch_more_now(self) -> None:
+        """Next page on the calling thread (jumping to a row needs it at once)."""
+        if not self._exhausted:
+            self._append_page(self._fetch_page())
+
+    def _append_page(self, page: list[EventSummary]) -> None:
         if page:
             start = len(self._rows)
             self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
@@ -393,6 +415,7 @@ class EventsModel(QAbstractTableModel):
         self._pending_shift = 0
         self._pending_overflow = False
         self._exhausted = len(page) < self._page_size
+        self._fetching = False  # a page in flight for the old query is dropped when it lands
         self._last_seq = last_seq
         self._append(page)
         self.resets += 1
@@ -449,6 +472,15 @@ class EventsModel(QAbstractTableModel):
             last_seq, page = result  # type: ignore[misc]
             self._applied_generation = generation
             self._apply_page(text, flt, order_by, descending, last_seq, page)
+        elif kind == "more":
+            if generation != self._generation:
+                return  # the page of a filter/sort that was replaced meanwhile
+            self._fetching = False
+            page: list[EventSummary] = result  # type: ignore[assignment]
+            if len(page) < self._page_size:
+                self._exhausted = True
+            # Live rows inserted meanwhile shift offsets forward: overlap, never a gap; drop repeats.
+            self._append_page([r for r in page if r.seq not in self._seqs])
         elif kind == "count":
             self._counting = False
             if generation == self._generation:
@@ -459,6 +491,8 @@ class EventsModel(QAbstractTableModel):
     def _on_job_failed(self, tag: object, error: object) -> None:
         if tag[0] == "count":  # type: ignore[index]
             self._counting = False
+        elif tag[0] == "more":  # type: ignore[index]
+            self._fetching = False
         self.jobFailed.emit(str(error))
 
     def summary_at(self, row: int) -> EventSummary | None:

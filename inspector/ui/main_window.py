@@ -38,6 +38,7 @@ from inspector.ui.events_model import (
     COL_TIME,
     COL_TYPE,
     COL_VERDICT,
+    SORT_KEYS,
     EventsModel,
     SeqRole,
 )
@@ -134,7 +135,17 @@ class MainWindow(QMainWindow):
         # Indicator first, so enabling sorting does not trigger a second load of the same order.
         header.setSortIndicator(COL_TIME, Qt.SortOrder.DescendingOrder)
         table.setSortingEnabled(True)
+        header.sortIndicatorChanged.connect(self._keep_indicator_on_sql_order)
         return table
+
+    def _keep_indicator_on_sql_order(self, column: int, _order: Qt.SortOrder) -> None:
+        # The verdict column has no SQL order: put the arrow back on the column actually sorted.
+        if column in SORT_KEYS:
+            return
+        order_by, descending = self.model.order
+        current = next((c for c, key in SORT_KEYS.items() if key == order_by), COL_TIME)
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        self.table.horizontalHeader().setSortIndicator(current, order)
 
     def _action(
         self, name: str, text: str, slot: Callable[..., object], shortcut: QKeySequence | str = ""
@@ -338,7 +349,7 @@ class MainWindow(QMainWindow):
         current = self.table.currentIndex()
         row = (current.row() + delta) if current.isValid() else 0
         if row >= self.model.rowCount() and self.model.canFetchMore(QModelIndex()):
-            self.model.fetchMore(QModelIndex())
+            self.model.fetch_more_now()
         self.select_row(max(0, min(row, self.model.rowCount() - 1)))
 
     def select_seq(self, seq: int) -> None:
@@ -364,7 +375,7 @@ class MainWindow(QMainWindow):
             loaded = self.model.loaded_seqs()
             if self.model.newest_first and loaded and loaded[-1] < seq:
                 break  # newest-first and already past it: it is not in this view
-            self.model.fetchMore(QModelIndex())
+            self.model.fetch_more_now()
             pages += 1
         row = self.model.row_of_seq(seq)
         if row is not None:

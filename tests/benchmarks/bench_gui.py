@@ -354,7 +354,7 @@ def bench_burst(total: int, clients: int) -> dict[str, Any]:
 def bench_scale_measure(data_dir: Path) -> dict[str, Any]:
     """Runs in a fresh process so RSS and start time are those of the app, not of the filler."""
     started = time.perf_counter()
-    from PySide6.QtCore import QModelIndex, QSettings
+    from PySide6.QtCore import QSettings
 
     from inspector.core.event_store import EventStore
     from inspector.core.listener import Listener, ListenerConfig
@@ -413,7 +413,7 @@ def bench_scale_measure(data_dir: Path) -> dict[str, Any]:
     wait_qt(lambda: window.model.filter_text == "", 30)
     t = time.perf_counter()
     for _ in range(50):  # 10,000 rows deep
-        window.model.fetchMore(QModelIndex())
+        window.model.fetch_more_now()
     deep = round((time.perf_counter() - t) * 1000 / 50, 1)
     current, peak = rss_mb()
     result = {

@@ -206,3 +206,19 @@ def test_bridge_coalesces_batches_into_one_notice(qtbot: Any, store: EventStore)
     bridge.detach()
     bridge.on_committed(store.insert_many([new_event(99)]))
     assert bridge.wakeups == 1
+
+
+def test_more_pages_load_off_the_gui_thread(qtbot: Any, store: EventStore) -> None:
+    store.insert_many([new_event(n) for n in range(120)])
+    model = EventsModel(store, page_size=50)
+    model.refresh()
+    model.sort(COL_SIZE, Qt.SortOrder.DescendingOrder)  # an unindexed order: slow on big stores
+    qtbot.waitUntil(lambda: model.order == ("body_size", True) and not model.loading, timeout=5000)
+    with qtbot.waitSignal(model.rowsInserted, timeout=5000):
+        model.fetchMore(QModelIndex())
+        model.fetchMore(QModelIndex())  # asked again while waiting: still one page
+    assert model.rowCount() == 100
+    qtbot.waitUntil(lambda: model.runner_idle, timeout=5000)
+    assert model.rowCount() == 100
+    expected = [r.seq for r in store.query(limit=100, order_by="body_size", descending=True)]
+    assert model_seqs(model) == expected

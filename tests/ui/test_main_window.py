@@ -433,3 +433,10 @@ def test_gui_command_unusable_data_dir_is_one_line_and_exit_2(tmp_path: Path, ca
     assert main(["gui", "--data-dir", str(not_a_dir), "--port", "0"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "data dir" in err and "Traceback" not in err
+
+
+def test_verdict_header_click_keeps_the_real_sort(qtbot: Any, window: MainWindow) -> None:
+    header = window.table.horizontalHeader()
+    header.setSortIndicator(COL_VERDICT, Qt.SortOrder.AscendingOrder)
+    assert header.sortIndicatorSection() == 0  # back on "Received", which is what is sorted
+    assert window.model.order == ("seq", True)
