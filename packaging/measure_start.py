@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE, help="the bundle's executable")
     parser.add_argument("--python", default=sys.executable, help="python of the pip-installed app")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--skip-pip", action="store_true", help="measure the bundle only")
     parser.add_argument(
         "--drop-caches", action="store_true", help="empty the page cache before each run (root)"
     )
@@ -44,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         "bundle": [str(args.bundle), "--self-test"],
         "pip install": [args.python, "-m", "inspector", "--self-test"],
     }
+    if args.skip_pip:
+        del targets["pip install"]
     if not args.bundle.exists():
         print(f"no bundle at {args.bundle}; build it with packaging/build.py", file=sys.stderr)
         return 2
@@ -54,18 +57,22 @@ def main(argv: list[str] | None = None) -> int:
             if args.drop_caches and not drop_caches():
                 print("cannot drop the page cache (needs root on Linux)", file=sys.stderr)
                 return 2
-            seconds = time_to_marker(command)
-            if seconds is None:
+            measured = time_to_marker(command)
+            if measured is None:
                 failed = True
                 break
-            times.append(seconds)
+            times.append(measured)
         if times:
             print(summary(name, times, cold=args.drop_caches))
     return 1 if failed else 0
 
 
-def time_to_marker(command: list[str]) -> float | None:
-    """Seconds from spawn to the MARKER line on stdout, or None if it never came or the run failed."""
+def time_to_marker(command: list[str]) -> tuple[float, float | None] | None:
+    """(seconds from spawn to the MARKER line, CPU seconds of the whole run), or None on failure.
+
+    The CPU time (user + system, whole self-test) barely moves when other processes load the
+    machine, unlike the wall time; it is None where os.wait4 is missing (Windows).
+    """
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     started = time.perf_counter()
     with subprocess.Popen(
@@ -77,22 +84,32 @@ def time_to_marker(command: list[str]) -> float | None:
             if seconds is None and MARKER in line:
                 seconds = time.perf_counter() - started
         stderr = proc.stderr.read()
-        code = proc.wait()
+        cpu = None
+        if hasattr(os, "wait4"):
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = code = os.waitstatus_to_exitcode(status)
+            cpu = usage.ru_utime + usage.ru_stime
+        else:
+            code = proc.wait()
     if code != 0 or seconds is None:
         print(f"{' '.join(command)} failed (exit {code}, {MARKER!r} seen: {seconds is not None})")
         print(stderr, file=sys.stderr)
         return None
-    return seconds
+    return seconds, cpu
 
 
-def summary(name: str, times: list[float], *, cold: bool) -> str:
-    ms = [t * 1000 for t in times]
+def summary(name: str, runs: list[tuple[float, float | None]], *, cold: bool) -> str:
+    ms = [wall * 1000 for wall, _ in runs]
+    cpu = [c * 1000 for _, c in runs if c is not None]
     first = "cold" if cold else "first"
     rest = ms if cold else ms[1:] or ms
-    return (
+    line = (
         f"{name:12s} to {MARKER!r}: {first} {ms[0]:.0f} ms, median {statistics.median(rest):.0f} ms, "
         f"min {min(rest):.0f} ms, max {max(rest):.0f} ms over {len(ms)} runs"
     )
+    if cpu:
+        line += f"; CPU of the whole run: median {statistics.median(cpu):.0f} ms"
+    return line
 
 
 def drop_caches() -> bool:
