@@ -320,6 +320,10 @@ class MainWindow(QMainWindow):
         self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _on_loaded(self) -> None:
+        if self.model.paused:
+            # A reload (filter, sort, clear) while paused shows everything stored up to now.
+            self._paused_new = 0
+            self.status.set_paused_new(0)
         if self._wanted_seq is not None:
             self._try_select_wanted()
         elif self._selected_seq is not None:

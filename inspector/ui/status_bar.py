@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
 
 
@@ -34,7 +34,6 @@ class StatusControls:
             bar, "pauseButton", "Pause", "Stop streaming new rows into the table (still recorded)"
         )
         self.pause_button.setCheckable(True)
-        self.pause_button.toggled.connect(lambda on: self.pause_button.setText("Resume" if on else "Pause"))
 
         self.follow_toggle = _tool_button(
             bar, "followToggle", "Follow newest", "Select each new delivery as it arrives"
@@ -53,9 +52,6 @@ class StatusControls:
         bar.addPermanentWidget(self.follow_toggle)
         bar.addPermanentWidget(self.clear_button)
         self._url = ""
-
-    def bind_clear_action(self, action: QAction) -> None:
-        self.clear_button.clicked.connect(action.trigger)
 
     def set_url(self, url: str | None, problem: str = "") -> None:
         self._url = url or ""
