@@ -53,6 +53,7 @@ def start_window(
     except ListenerBindError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise UserError(str(exc)) from None
+        print(f"webhook-inspector: {exc}; the window offers a free port", file=sys.stderr, flush=True)
         window = build_main_window(store, None, settings)
 
         def start_free() -> Listener:
