@@ -1,9 +1,13 @@
 """Hands committed batches from the listener's writer thread to the GUI thread, coalesced.
 
 The writer thread only records "the newest seq is now N" under a lock; the first record after a
-flush wakes the GUI thread once (queued signal), which arms a single-shot timer. When the timer
-fires, one `committed` signal carries everything that arrived meanwhile, so a burst of thousands
-of deliveries becomes a handful of model updates — and there is no polling loop.
+flush wakes the GUI thread once (a posted event: queued, thread-safe), which arms a single-shot
+timer. When the timer fires, one `committed` signal carries everything that arrived meanwhile, so
+a burst of thousands of deliveries becomes a handful of model updates — no polling loop.
+
+A slow watchdog re-arms the timer if a wakeup was recorded but never arrived (cross-thread
+wakeups from non-Qt threads have been seen to go missing under load with PySide6 6.11/6.12); the
+state under the lock, not the wakeup, carries the data, so nothing is lost or doubled.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal, Slot
 
 from inspector.core.events import StoredEvent
 
@@ -22,6 +26,8 @@ DEFAULT_INTERVAL_MS = 50
 # every update repaints the table, and the GUI thread shares the GIL with the listener's threads.
 BURST_INTERVAL_MS = 150
 BURST_ROWS = 25
+WATCHDOG_MS = 1000
+_WAKE_EVENT = QEvent.Type(QEvent.registerEventType())
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +41,6 @@ class CommitNotice:
 
 class EventBridge(QObject):
     committed = Signal(object)  # CommitNotice, emitted on the GUI thread
-    _wake = Signal()
 
     def __init__(self, parent: QObject | None = None, interval_ms: int = DEFAULT_INTERVAL_MS) -> None:
         super().__init__(parent)
@@ -52,9 +57,13 @@ class EventBridge(QObject):
         self._interval_ms = interval_ms
         self._burst_interval_ms = max(interval_ms, BURST_INTERVAL_MS)
         self._timer.timeout.connect(self._flush)
-        # Queued: the slot runs on the thread that owns the bridge (the GUI thread).
-        self._wake.connect(self._arm, Qt.ConnectionType.QueuedConnection)
+        self._watchdog = QTimer(self)
+        self._watchdog.setObjectName("bridgeWatchdog")
+        self._watchdog.setInterval(WATCHDOG_MS)
+        self._watchdog.timeout.connect(self._check_lost_wakeup)
+        self._watchdog.start()
         self.wakeups = 0  # how many times the writer thread crossed over (for tests and benchmarks)
+        self.rescued = 0  # flushes the watchdog had to start (a wakeup went missing)
 
     def on_committed(self, batch: Sequence[StoredEvent]) -> None:
         """Listener subscriber; runs on the writer thread, so it must stay cheap and never block."""
@@ -73,7 +82,8 @@ class EventBridge(QObject):
         if fire:
             self.wakeups += 1
             try:
-                self._wake.emit()
+                # Delivered on the thread that owns the bridge (the GUI thread).
+                QCoreApplication.postEvent(self, QEvent(_WAKE_EVENT))
             except RuntimeError:  # the C++ side is gone (window closed while the writer ran)
                 pass
 
@@ -82,15 +92,30 @@ class EventBridge(QObject):
         with self._lock:
             self._detached = True
         self._timer.stop()
+        self._watchdog.stop()
 
     def flush_now(self) -> None:
         """Deliver whatever is pending immediately (used on resume and in tests)."""
         self._timer.stop()
         self._flush()
 
+    def event(self, event: QEvent) -> bool:
+        if event.type() == _WAKE_EVENT:
+            self._arm()
+            return True
+        return super().event(event)
+
     @Slot()
     def _arm(self) -> None:
         if not self._timer.isActive():
+            self._timer.start()
+
+    @Slot()
+    def _check_lost_wakeup(self) -> None:
+        with self._lock:
+            armed = self._armed
+        if armed and not self._timer.isActive():
+            self.rescued += 1
             self._timer.start()
 
     @Slot()

@@ -66,6 +66,11 @@ class FilterBar(QWidget):
         self.count_label = QLabel(self)
         self.count_label.setObjectName("filterCountLabel")
         self.count_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Fixed width: the count changes with every live update, and a label that resized would
+        # re-layout and repaint the whole window each time.
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        widest = "99,999,999 of 99,999,999 events"
+        self.count_label.setFixedWidth(self.count_label.fontMetrics().horizontalAdvance(widest) + 8)
 
         self.error_label = QLabel(self)
         self.error_label.setObjectName("filterErrorLabel")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -55,6 +55,7 @@ DEFAULT_WIDTHS = {
     COL_SIZE: 72,
     COL_VERDICT: 200,
 }
+COUNTS_LABEL_MS = 250  # how often "N of M events" may change during a burst
 # How far a duplicate jump scrolls through pages before narrowing the table to the event id.
 MAX_JUMP_PAGES = 50
 
@@ -82,6 +83,11 @@ class MainWindow(QMainWindow):
         self.port_dialog: QMessageBox | None = None
 
         self.model = EventsModel(store, self)
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setObjectName("countsLabelTimer")
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.setInterval(COUNTS_LABEL_MS)
+        self._counts_timer.timeout.connect(self._show_counts)
         self.bridge = EventBridge(self)
         self.runner = BackgroundRunner(self)
         self.filter_bar = FilterBar(self)
@@ -279,6 +285,12 @@ class MainWindow(QMainWindow):
             self.filter_bar.add_types(notice.event_types)
 
     def _on_counts(self) -> None:
+        # A label change re-lays out and repaints the whole status bar: during a burst, show the
+        # counts a few times a second rather than on every model update.
+        if not self._counts_timer.isActive():
+            self._counts_timer.start()
+
+    def _show_counts(self) -> None:
         self.filter_bar.show_counts(self.model.matching_count, self.model.total_count)
         self.status.set_count(self.model.total_count)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QFontMetrics, QGuiApplication
 from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
 
 
@@ -24,10 +24,20 @@ class StatusControls:
 
         self.count_label = QLabel(bar)
         self.count_label.setObjectName("statusEventCount")
+        # Fixed widths: these change with every live update; a resize would repaint the window.
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        metrics = self.count_label.fontMetrics()
+        self.count_label.setFixedWidth(metrics.horizontalAdvance("99,999,999 events") + 8)
 
         self.paused_label = QLabel(bar)
         self.paused_label.setObjectName("statusPausedCount")
         self.paused_label.setStyleSheet("color: #c47f00; font-weight: bold;")
+        self.paused_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        bold = self.paused_label.font()
+        bold.setBold(True)
+        self.paused_label.setFixedWidth(
+            QFontMetrics(bold).horizontalAdvance("99,999,999 new while paused") + 8
+        )
         self.paused_label.hide()
 
         self.pause_button = _tool_button(

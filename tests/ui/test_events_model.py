@@ -222,3 +222,29 @@ def test_more_pages_load_off_the_gui_thread(qtbot: Any, store: EventStore) -> No
     assert model.rowCount() == 100
     expected = [r.seq for r in store.query(limit=100, order_by="body_size", descending=True)]
     assert model_seqs(model) == expected
+
+
+def test_lost_wakeups_are_recovered(qtbot: Any, store: EventStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cross-thread wakeup that never arrives must not stop live rows or background queries."""
+    from inspector.ui import background, bridge
+
+    class NoPost:
+        @staticmethod
+        def postEvent(*_args: object) -> None:  # the wakeup goes missing
+            return None
+
+    monkeypatch.setattr(bridge, "QCoreApplication", NoPost)
+    monkeypatch.setattr(background, "QCoreApplication", NoPost)
+    hub = EventBridge(interval_ms=10)
+    notices: list[CommitNotice] = []
+    hub.committed.connect(notices.append)
+    hub.on_committed(store.insert_many([new_event(1)]))
+    qtbot.waitUntil(lambda: len(notices) == 1, timeout=3000)
+    assert hub.rescued == 1
+
+    model = EventsModel(store, page_size=50)
+    with qtbot.waitSignal(model.loaded, timeout=3000):
+        model.set_filter("type:card.created")
+    qtbot.waitUntil(lambda: model.runner_idle, timeout=3000)
+    assert model.total_count == 1
+    hub.detach()
