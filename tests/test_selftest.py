@@ -97,6 +97,8 @@ def test_a_failing_check_prints_fail_and_exits_non_zero(
     # A build that lost a resource: the one case we can break without breaking the machine.
     monkeypatch.setattr(selftest, "REQUIRED_RESOURCES", ("icons/app.png", "icons/not-shipped.png"))
     monkeypatch.setattr(selftest, "WINDOW_MODULE", "inspector.ui.no_such_window")
+    # In-process: leave keyring's process-wide backend choice to the keyring tests.
+    monkeypatch.setattr(selftest, "_keyring_in_use", lambda: "keyring: not asked in this test")
 
     code = selftest.run(argparse_namespace())
 
