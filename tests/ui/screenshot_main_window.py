@@ -101,7 +101,8 @@ def main() -> int:
     tree = window.findChild(QTreeView, "jsonTree")
     if tree is not None:
         tree.expandToDepth(1)
-    for _ in range(20):
+    counted = f"{total} of {total} events"
+    while window.filter_bar.count_label.text() != counted and time.monotonic() < deadline + 5:
         app.processEvents()
     out.parent.mkdir(parents=True, exist_ok=True)
     pixmap = window.grab()
