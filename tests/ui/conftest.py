@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import requests
+import shiboken6
 from PySide6.QtCore import QSettings, QThreadPool
 
 from inspector.core.event_store import EventStore
@@ -22,6 +23,26 @@ Post = Callable[..., requests.Response]
 @pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
     return QSettings(str(tmp_path / "config" / "window.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def own() -> Iterator[Callable[[Any], Any]]:
+    """Give a parentless QObject (model, bridge) a lifetime that ends on the GUI thread.
+
+    Left to Python's garbage collector, a QObject with timers can be freed on whatever thread
+    happens to run the collection (a pool thread counting rows), which crashes Qt.
+    """
+    owned: list[Any] = []
+
+    def keep(obj: Any) -> Any:
+        owned.append(obj)
+        return obj
+
+    yield keep
+    QThreadPool.globalInstance().waitForDone(10_000)
+    for obj in reversed(owned):
+        if shiboken6.isValid(obj):
+            shiboken6.delete(obj)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -62,13 +63,16 @@ def load_all(model: EventsModel) -> None:
 
 
 @pytest.fixture
-def model(store: EventStore) -> EventsModel:
-    m = EventsModel(store, page_size=50, background=False)
+def model(store: EventStore, own: Callable[[Any], Any]) -> EventsModel:
+    m = own(EventsModel(store, page_size=50, background=False))
     m.refresh()
     return m
 
 
-def test_qtmodeltester_passes(qtmodeltester: Any, store: EventStore, model: EventsModel) -> None:
+def test_qtmodeltester_passes(
+    own: Callable[[Any], Any], qtmodeltester: Any, store: EventStore, model: EventsModel
+) -> None:
+    # `own` first: the model is deleted only after qtmodeltester has let go of it.
     store.insert_many([new_event(n) for n in range(120)])
     model.refresh()
     qtmodeltester.check(model, force_py=True)
@@ -176,9 +180,9 @@ def test_counts_stay_exact_when_a_count_races_live_rows(store: EventStore, model
     )
 
 
-def test_background_reload_emits_loaded(qtbot: Any, store: EventStore) -> None:
+def test_background_reload_emits_loaded(qtbot: Any, store: EventStore, own: Callable[[Any], Any]) -> None:
     store.insert_many([new_event(n) for n in range(30)])
-    model = EventsModel(store, page_size=50)
+    model = own(EventsModel(store, page_size=50))
     model.refresh()
     with qtbot.waitSignal(model.loaded, timeout=5000):
         model.set_filter("type:card.created")
@@ -192,8 +196,10 @@ def test_background_reload_emits_loaded(qtbot: Any, store: EventStore) -> None:
     assert model.filter_text == "type:transaction.settled"
 
 
-def test_bridge_coalesces_batches_into_one_notice(qtbot: Any, store: EventStore) -> None:
-    bridge = EventBridge(interval_ms=20)
+def test_bridge_coalesces_batches_into_one_notice(
+    qtbot: Any, store: EventStore, own: Callable[[Any], Any]
+) -> None:
+    bridge = own(EventBridge(interval_ms=20))
     notices: list[CommitNotice] = []
     bridge.committed.connect(notices.append)
     stored = store.insert_many([new_event(n) for n in range(30)])
@@ -208,9 +214,9 @@ def test_bridge_coalesces_batches_into_one_notice(qtbot: Any, store: EventStore)
     assert bridge.wakeups == 1
 
 
-def test_more_pages_load_off_the_gui_thread(qtbot: Any, store: EventStore) -> None:
+def test_more_pages_load_off_the_gui_thread(qtbot: Any, store: EventStore, own: Callable[[Any], Any]) -> None:
     store.insert_many([new_event(n) for n in range(120)])
-    model = EventsModel(store, page_size=50)
+    model = own(EventsModel(store, page_size=50))
     model.refresh()
     model.sort(COL_SIZE, Qt.SortOrder.DescendingOrder)  # an unindexed order: slow on big stores
     qtbot.waitUntil(lambda: model.order == ("body_size", True) and not model.loading, timeout=5000)
@@ -224,7 +230,9 @@ def test_more_pages_load_off_the_gui_thread(qtbot: Any, store: EventStore) -> No
     assert model_seqs(model) == expected
 
 
-def test_lost_wakeups_are_recovered(qtbot: Any, store: EventStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lost_wakeups_are_recovered(
+    qtbot: Any, store: EventStore, monkeypatch: pytest.MonkeyPatch, own: Callable[[Any], Any]
+) -> None:
     """A cross-thread wakeup that never arrives must not stop live rows or background queries."""
     from inspector.ui import background, bridge
 
@@ -235,14 +243,14 @@ def test_lost_wakeups_are_recovered(qtbot: Any, store: EventStore, monkeypatch: 
 
     monkeypatch.setattr(bridge, "QCoreApplication", NoPost)
     monkeypatch.setattr(background, "QCoreApplication", NoPost)
-    hub = EventBridge(interval_ms=10)
+    hub = own(EventBridge(interval_ms=10))
     notices: list[CommitNotice] = []
     hub.committed.connect(notices.append)
     hub.on_committed(store.insert_many([new_event(1)]))
     qtbot.waitUntil(lambda: len(notices) == 1, timeout=3000)
     assert hub.rescued == 1
 
-    model = EventsModel(store, page_size=50)
+    model = own(EventsModel(store, page_size=50))
     with qtbot.waitSignal(model.loaded, timeout=3000):
         model.set_filter("type:card.created")
     qtbot.waitUntil(lambda: model.runner_idle, timeout=3000)
