@@ -153,7 +153,8 @@ def make_panel(
             sandbox_factory=_test_sandbox,
             index_poll_ms=index_poll_ms,
         )
-        qtbot.addWidget(panel)
+        # Not qtbot.addWidget: pytest-qt deletes registered widgets *before* fixture teardown,
+        # which would drop the answers of calls still in flight; we stop, wait, then delete.
         panel.show()
         panels.append(panel)
         return panel
@@ -168,6 +169,9 @@ def make_panel(
         except Exception as exc:
             pending = [x.pending for x in workers]
             raise AssertionError(f"calls still pending at teardown: {pending}") from exc
+        finally:
+            panel.close()
+            panel.deleteLater()
 
 
 def add_profile(config_dir: Path, secrets: SecretStore, name: str, api_url: str, token: str) -> Profile:
