@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QSettings, Qt
 
 from inspector.core.event_store import EventStore
@@ -313,6 +314,7 @@ def test_worker_reports_any_failure_as_a_sentence_off_the_gui_thread(qtbot: Any)
         worker.run("u", lambda: 42)
     assert ok.args == ["u", 42]
     assert busy == [True, False, True, False] and not worker.busy
+    shiboken6.delete(worker)  # on the GUI thread, not whenever (and wherever) GC gets to it
 
 
 def test_listener_follows_index_changes_made_by_another_process(  # noqa: PLR0917 - fixtures
