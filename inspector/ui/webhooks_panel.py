@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.profiles import BUILTIN_PROFILES, LOCAL_SANDBOX, Profile, ProfileError, ProfileStore
-from inspector.core.provider_client import ProviderError
+from inspector.core.provider_client import NetworkError, ProviderError
 from inspector.core.secrets import SecretStore
 from inspector.core.token_check import TokenRing
 from inspector.core.webhook_index import WebhookIndex
@@ -566,7 +566,11 @@ class WebhooksPanel(QWidget):
         if kind == "token_state":
             self._set_token_state(False)
             return
-        self._show_error(str(as_user_error(error) if not isinstance(error, ProviderError) else error))
+        text = str(as_user_error(error) if not isinstance(error, ProviderError) else error)
+        if isinstance(error, NetworkError) and self.profile.name == LOCAL_SANDBOX and self.sandbox is None:
+            # The saved port is from an earlier run: the sandbox lives only as long as the app.
+            text += " The local sandbox is not running: click “Start local sandbox”."
+        self._show_error(text)
 
     def _on_saved(self, saved: SavedWebhook, verb: str) -> None:
         webhook = saved.webhook

@@ -342,3 +342,19 @@ def test_listener_follows_index_changes_made_by_another_process(  # noqa: PLR091
     clock.advance(GRACE + 1)
     assert not tokens.check(["Bearer cli-made-token"]).ok
     assert tokens.check(["Bearer explicit-token-env-token"]).label == "cli"
+
+
+def test_a_stale_local_sandbox_profile_says_how_to_start_it(
+    qtbot: Any, dead_port: int, make_panel: Any, no_keyring: Any, config_dir: Path
+) -> None:
+    secrets = SecretStore()
+    # What an earlier run left: the Local sandbox override with a port nobody listens on now.
+    add_profile(config_dir, secrets, LOCAL_SANDBOX, f"http://127.0.0.1:{dead_port}/v1", ACCESS_TOKEN)
+    panel = make_panel(secrets)
+    panel.select_profile(LOCAL_SANDBOX)
+    qtbot.waitUntil(lambda: "connection refused" in panel.error_label.text(), timeout=WAIT)
+    assert "click “Start local sandbox”" in panel.error_label.text()
+    qtbot.mouseClick(panel.sandbox_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.count_label.text() == "0 webhooks", timeout=WAIT)
+    assert panel.profile.api_url != f"http://127.0.0.1:{dead_port}/v1"
+    assert not panel.error_label.isVisible()
