@@ -30,20 +30,20 @@ _INSERT = (
     " duration_ms, event_id, event_identifier, flags, webhook_id, remote_addr, error)"
     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
-# Point each new accepted delivery at the first accepted one with its event_id (if any), in SQL,
-# so a batch needs no per-row lookups from Python.
-_MARK_DUPLICATES = """
-UPDATE events
-SET duplicate_of = (
+# After a batch insert: the last seq, and for each new accepted delivery that repeats an earlier
+# accepted event_id, its seq and the first delivery's seq. Always at least one row (the last seq).
+_FIND_DUPLICATES = """
+SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'events'), d.seq, d.dup
+FROM (SELECT 1) LEFT JOIN (
+    SELECT e.seq AS seq, (
         SELECT MIN(e2.seq) FROM events AS e2
-        WHERE e2.event_id = events.event_id AND e2.status BETWEEN 200 AND 299 AND e2.seq < events.seq
-    ),
-    flags = flags || 'duplicate,'
-WHERE seq BETWEEN ?1 AND ?2 AND event_id IS NOT NULL AND status BETWEEN 200 AND 299
-  AND EXISTS (
-        SELECT 1 FROM events AS e3
-        WHERE e3.event_id = events.event_id AND e3.status BETWEEN 200 AND 299 AND e3.seq < events.seq
-    )
+        WHERE e2.event_id = e.event_id AND e2.status BETWEEN 200 AND 299 AND e2.seq < e.seq
+    ) AS dup
+    FROM events AS e
+    WHERE e.seq > (SELECT seq FROM sqlite_sequence WHERE name = 'events') - ?1
+      -- "+status": walk the new seq range, never the status index of every row
+      AND e.event_id IS NOT NULL AND +e.status BETWEEN 200 AND 299
+) AS d ON d.dup IS NOT NULL
 """
 _SUMMARY_COLUMNS = (
     "seq, received_at, method, path, event_id, event_identifier, status, body_size, flags, "
@@ -166,16 +166,17 @@ class EventStore:
             try:
                 conn.executemany(_INSERT, rows)
                 # One writer, one transaction: the batch got consecutive seqs ending at the counter.
-                (last,) = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
+                # The same query finds which of them repeat an accepted event_id, so a batch with
+                # no duplicate costs four statements (each one a GIL hand-off under load).
+                found = conn.execute(_FIND_DUPLICATES, (len(rows),)).fetchall()
+                last = found[0][0]
                 first = last - len(rows) + 1
-                conn.execute(_MARK_DUPLICATES, (first, last))
-                dups = dict(
-                    conn.execute(
-                        "SELECT seq, duplicate_of FROM events"
-                        " WHERE seq BETWEEN ? AND ? AND duplicate_of IS NOT NULL",
-                        (first, last),
-                    ).fetchall()
-                )
+                dups = {seq: dup for _, seq, dup in found if seq is not None}
+                if dups:
+                    conn.executemany(
+                        "UPDATE events SET duplicate_of = ?, flags = flags || 'duplicate,' WHERE seq = ?",
+                        [(dup, seq) for seq, dup in dups.items()],
+                    )
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
