@@ -57,6 +57,10 @@ class BatchWriter:
         """`callback` runs after each committed batch, in commit order, on a request thread."""
         self._subscribers.append(callback)
 
+    def unsubscribe(self, callback: Subscriber) -> None:
+        if callback in self._subscribers:
+            self._subscribers.remove(callback)
+
     def start(self) -> None:
         self._accepting = True
 

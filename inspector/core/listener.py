@@ -200,6 +200,9 @@ class Listener:
         """`callback` runs after each committed batch, on a request thread: keep it cheap."""
         self.writer.subscribe(callback)
 
+    def unsubscribe(self, callback: Callable[[list[StoredEvent]], None]) -> None:
+        self.writer.unsubscribe(callback)
+
     def start(self) -> None:
         host, port = self.config.host, self.config.port
         try:
