@@ -10,8 +10,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QSettings, QTimer
 
+    from inspector.commands.runtime import TokenSync
     from inspector.core.event_store import EventStore
     from inspector.core.listener import ListenerConfig
     from inspector.core.token_check import TokenRing
@@ -25,6 +26,52 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="open the desktop app (the default)",
         description="Open the window with the listener running; history from earlier runs is kept.",
     )
+
+
+# How often the window re-reads the webhook index (one stat() when nothing changed), so a webhook
+# created by the CLI or the webhooks panel is verified without a restart.
+TOKEN_SYNC_MS = 2000
+
+
+def attach_token_sync(
+    window: MainWindow, sync: TokenSync, cli_token: str | None = None, interval_ms: int = TOKEN_SYNC_MS
+) -> QTimer:
+    """Poll `sync.refresh()` on the GUI thread; the status bar says when a token is missing.
+
+    Sends from the window to its own listener carry the --token-env token, else the token of a
+    webhook the ring knows (read from the keyring when a send starts, never kept elsewhere).
+    """
+    from PySide6.QtCore import QTimer
+
+    from inspector.commands.runtime import CLI_TOKEN_LABEL
+
+    def refresh() -> None:
+        try:
+            sync.refresh()
+        except Exception as exc:  # a broken keyring or index must not stop the timer
+            window.status.set_token_problem(f"cannot reload verification tokens: {exc}")
+            return
+        window.status.set_token_problem(sync.problem)
+
+    def token() -> str | None:
+        if cli_token:
+            return cli_token
+        for label in sync.ring.labels():
+            if label == CLI_TOKEN_LABEL:
+                continue
+            found = sync.secrets().webhook_token(label)  # type: ignore[attr-defined]
+            if found:
+                return str(found)
+        return None
+
+    window.event_actions.token_source = token
+    timer = QTimer(window)
+    timer.setObjectName("tokenSyncTimer")
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(refresh)
+    timer.start()
+    window.status.set_token_problem(sync.problem)
+    return timer
 
 
 def announce(url: str) -> None:
@@ -71,17 +118,19 @@ def start_window(
 def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QThreadPool
 
-    from inspector.commands.runtime import build_token_ring, config_dir, open_store
+    from inspector.commands.runtime import TokenSync, config_dir, explicit_token, open_store
     from inspector.core.listener import ListenerConfig
     from inspector.ui.app import SignalWaker, create_application, release_clipboard, window_settings
 
-    tokens = build_token_ring(args)  # before the store: a bad --token-env must not create files
+    sync = TokenSync(args)  # before the store: a bad --token-env must not create files
+    tokens = sync.ring
     store = open_store(args)
     try:
         app = create_application()
         waker = SignalWaker(app)  # before the URL is printed: a SIGTERM from then on quits cleanly
         settings = window_settings(str(config_dir(args)))
         window = start_window(store, ListenerConfig(host=args.host, port=args.port), tokens, settings)
+        attach_token_sync(window, sync, explicit_token(args))
         window.show()
         if not tokens:
             print(

@@ -39,7 +39,8 @@ COL_EVENT_ID = 4
 COL_STATUS = 5
 COL_SIZE = 6
 COL_VERDICT = 7
-HEADERS = ("Received", "Method", "Path", "Event type", "Event ID", "Status", "Size", "Verdict")
+COL_FORWARD = 8  # how the forward target answered (issue 6); empty when not forwarded
+HEADERS = ("Received", "Method", "Path", "Event type", "Event ID", "Status", "Size", "Verdict", "Forward")
 
 # Column -> the store's order_by key. Time sorts by seq: same order as received_at, and it is the
 # primary key, so the newest-first first page is an index walk even with a million rows.
@@ -115,6 +116,13 @@ def human_size(n: int) -> str:
         if size < 1024 or unit == "GB":
             return f"{size:.1f} {unit}"
     return f"{n} B"  # pragma: no cover - loop always returns
+
+
+def forward_text(forward_status: int | None) -> str:
+    """The Forward cell: empty when not forwarded, "no answer" when the target was down."""
+    if forward_status is None:
+        return ""
+    return "no answer" if forward_status == 0 else str(forward_status)
 
 
 def local_time(ts: float) -> str:
@@ -250,9 +258,11 @@ class EventsModel(QAbstractTableModel):
         if role == _ALIGN:
             return _RIGHT if col in (COL_SIZE, COL_STATUS) else None
         if role == _FOREGROUND:
-            if col != COL_STATUS:
-                return None
-            return _ERROR_RED if row.status >= 400 else _OK_GREEN
+            if col == COL_STATUS:
+                return _ERROR_RED if row.status >= 400 else _OK_GREEN
+            if col == COL_FORWARD and row.forward_status is not None:
+                return _OK_GREEN if 200 <= row.forward_status < 300 else _ERROR_RED
+            return None
         if role == SummaryRole:
             return row
         if role == SeqRole:
@@ -279,6 +289,8 @@ class EventsModel(QAbstractTableModel):
             return str(row.status)
         if col == COL_SIZE:
             return human_size(row.body_size)
+        if col == COL_FORWARD:
+            return forward_text(row.forward_status)
         return " · ".join(text for text, _kind in badges_for(row))
 
     @staticmethod
@@ -289,6 +301,10 @@ class EventsModel(QAbstractTableModel):
             return f"{row.body_size:,} bytes"
         if col == COL_VERDICT and row.duplicate_of is not None:
             return f"duplicate of delivery #{row.duplicate_of}"
+        if col == COL_FORWARD and row.forward_status is not None:
+            if row.forward_status == 0:
+                return "Forwarded; the target gave no HTTP answer (refused, timed out or dropped)"
+            return f"Forwarded; the target answered {row.forward_status}"
         return None
 
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
@@ -494,6 +510,16 @@ class EventsModel(QAbstractTableModel):
         elif tag[0] == "more":  # type: ignore[index]
             self._fetching = False
         self.jobFailed.emit(str(error))
+
+    def update_summary(self, summary: EventSummary) -> bool:
+        """Replace a loaded row's summary (its forward status changed); False when not loaded."""
+        r = self.row_of_seq(summary.seq)
+        if r is None:
+            return False
+        self._rows[r] = summary
+        self._cells.pop(summary.seq, None)
+        self.dataChanged.emit(self.index(r, 0), self.index(r, len(HEADERS) - 1))
+        return True
 
     def summary_at(self, row: int) -> EventSummary | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None

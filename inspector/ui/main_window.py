@@ -23,14 +23,17 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.event_store import EventStore
+from inspector.core.events import StoredEvent
 from inspector.core.filter_query import FilterError
 from inspector.core.listener import Listener
 from inspector.ui.background import BackgroundRunner
 from inspector.ui.badge_delegate import BadgeDelegate
 from inspector.ui.bridge import CommitNotice, EventBridge
 from inspector.ui.detail_panes import DetailPanes
+from inspector.ui.event_actions import EventActions
 from inspector.ui.events_model import (
     COL_EVENT_ID,
+    COL_FORWARD,
     COL_METHOD,
     COL_PATH,
     COL_SIZE,
@@ -54,6 +57,7 @@ DEFAULT_WIDTHS = {
     COL_STATUS: 56,
     COL_SIZE: 72,
     COL_VERDICT: 200,
+    COL_FORWARD: 90,
 }
 COUNTS_LABEL_MS = 250  # how often "N of M events" may change during a burst
 # How far a duplicate jump scrolls through pages before narrowing the table to the event id.
@@ -67,6 +71,7 @@ KEY_FOLLOW = "capture/follow"
 
 class MainWindow(QMainWindow):
     listenerAttached = Signal(str)  # the listener URL, once one is running
+    eventShown = Signal(object)  # the StoredEvent (or None) the detail panes now show
 
     def __init__(self, store: EventStore, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,6 +117,7 @@ class MainWindow(QMainWindow):
 
         self.status = StatusControls(self.statusBar())
         self._build_actions()
+        self.event_actions = EventActions(self)
         self._wire()
         self.model.refresh()
         self.filter_bar.set_types(store.event_types())
@@ -123,7 +129,8 @@ class MainWindow(QMainWindow):
         table.setObjectName("eventsTable")
         table.setModel(self.model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows for replay, export and diff; the panes follow the current row.
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
@@ -226,8 +233,11 @@ class MainWindow(QMainWindow):
     # -- listener ------------------------------------------------------------------------------
 
     def attach_listener(self, listener: Listener) -> None:
+        if self.listener is not None and self.listener is not listener:
+            self.listener.unsubscribe(self.bridge.on_committed)
         self.listener = listener
         listener.subscribe(self.bridge.on_committed)
+        self.event_actions.attach_listener(listener)
         self.status.set_url(listener.url)
         self.setWindowTitle(f"Webhook Inspector — {listener.url}")
         # Anything committed between our first page and the subscription is caught up now; the
@@ -352,7 +362,26 @@ class MainWindow(QMainWindow):
         if seq is None or seq == self._selected_seq:
             return
         self._selected_seq = seq
-        self.panes.show_event(self.store.get(seq))
+        self._show_event(self.store.get(seq))
+
+    def _show_event(self, event: StoredEvent | None) -> None:
+        self.panes.show_event(event)
+        self.eventShown.emit(event)
+
+    @property
+    def selected_seq(self) -> int | None:
+        """The delivery the detail panes show (the current row)."""
+        return self._selected_seq
+
+    def show_selected_again(self) -> None:
+        """Re-read the shown delivery (a forward or replay result was stored with it)."""
+        if self._selected_seq is not None:
+            self._show_event(self.store.get(self._selected_seq))
+
+    def selected_seqs(self) -> list[int]:
+        """Seqs of the selected rows, oldest first (the order replays and diffs want)."""
+        rows = self.table.selectionModel().selectedRows()
+        return sorted({seq for index in rows if (seq := index.data(SeqRole)) is not None})
 
     def select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
@@ -444,10 +473,14 @@ class MainWindow(QMainWindow):
         if tag == "clear":
             self.clear_history_action.setEnabled(True)
             self._selected_seq = None
-            self.panes.show_event(None)
-            self.model.refresh()
-            self.filter_bar.set_types(self.store.event_types())
+            self._show_event(None)
+            self.reload_history()
             self.statusBar().showMessage("History cleared", 3000)
+
+    def reload_history(self) -> None:
+        """Reload the table and the type list (history cleared, events imported)."""
+        self.model.refresh()
+        self.filter_bar.set_types(self.store.event_types())
 
     # -- window state --------------------------------------------------------------------------
 
@@ -484,7 +517,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
-        self.bridge.detach()
+        self.event_actions.shutdown()
+        if self.listener is not None:
+            self.listener.unsubscribe(self.bridge.on_committed)
+        self.bridge.detach()  # a batch already on its way from the writer thread is dropped
         super().closeEvent(event)
 
 

@@ -1,4 +1,5 @@
-"""Status bar widgets: listener URL (+ copy), event count, pause/resume, follow, clear history."""
+"""Status bar widgets: listener URL (+ copy), event count, pause/resume, follow, clear history,
+and a warning when verification tokens could not be loaded."""
 
 from __future__ import annotations
 
@@ -54,8 +55,14 @@ class StatusControls:
             bar, "clearHistoryButton", "Clear history…", "Delete every stored delivery"
         )
 
+        self.token_problem_label = QLabel(bar)
+        self.token_problem_label.setObjectName("statusTokenProblem")
+        self.token_problem_label.setStyleSheet("color: #d33f3f;")
+        self.token_problem_label.hide()
+
         bar.addWidget(self.url_label)
         bar.addWidget(self.copy_url_button)
+        bar.addWidget(self.token_problem_label)
         bar.addPermanentWidget(self.paused_label)
         bar.addPermanentWidget(self.count_label)
         bar.addPermanentWidget(self.pause_button)
@@ -81,6 +88,17 @@ class StatusControls:
         if self._url:
             QGuiApplication.clipboard().setText(self._url)
             self.bar.showMessage("Listener URL copied", 2000)
+
+    def set_token_problem(self, problem: str | None) -> None:
+        """Say why some deliveries cannot be verified (a webhook's token is not in the keyring)."""
+        text = problem[:1].upper() + problem[1:] if problem else ""
+        if text == self.token_problem_label.text() and self.token_problem_label.isVisible() == bool(text):
+            return  # polled every few seconds: no relayout when nothing changed
+        self.token_problem_label.setText(text)
+        self.token_problem_label.setToolTip(
+            f"{text}: deliveries for that webhook cannot be verified until its token is there" if text else ""
+        )
+        self.token_problem_label.setVisible(bool(text))
 
     def set_count(self, total: int | None) -> None:
         self.count_label.setText("…" if total is None else f"{total:,} events")
