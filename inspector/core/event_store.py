@@ -45,6 +45,17 @@ FROM (SELECT 1) LEFT JOIN (
       AND e.event_id IS NOT NULL AND +e.status BETWEEN 200 AND 299
 ) AS d ON d.dup IS NOT NULL
 """
+# Distinct event types by a loose index scan: jump from one value to the next instead of reading
+# every row, so this stays fast with a million events.
+_DISTINCT_TYPES = """
+WITH RECURSIVE t(v) AS (
+    SELECT MIN(event_identifier) FROM events
+    UNION ALL
+    SELECT (SELECT MIN(event_identifier) FROM events WHERE event_identifier > t.v)
+    FROM t WHERE t.v IS NOT NULL
+)
+SELECT v FROM t WHERE v IS NOT NULL
+"""
 _SUMMARY_COLUMNS = (
     "seq, received_at, method, path, event_id, event_identifier, status, body_size, flags, "
     "webhook_id, duplicate_of, forward_status"
@@ -236,6 +247,10 @@ class EventStore:
         if order_by not in SORTABLE:
             raise ValueError(f"cannot sort by {order_by!r}")
         direction = "DESC" if descending else "ASC"
+        if order_by == "seq" and len(flt.type_globs) == 1:
+            rows = self._query_per_type(flt, limit, offset, direction)
+            if rows is not None:
+                return [_summary(r) for r in rows]
         # seq as the tie-breaker keeps paging stable when many rows share a sort value.
         order = f"{order_by} {direction}" + ("" if order_by == "seq" else f", seq {direction}")
         where = f"WHERE {flt.where}" if flt.where else ""
@@ -248,6 +263,32 @@ class EventStore:
             .fetchall()
         )
         return [_summary(r) for r in rows]
+
+    def _query_per_type(
+        self, flt: Filter, limit: int, offset: int, direction: str
+    ) -> list[tuple[Any, ...]] | None:
+        """A page of a `type:glob` filter in seq order, one index walk per matching type.
+
+        SQLite answers `event_identifier GLOB 'card.*' ORDER BY seq` by collecting every match and
+        sorting it (seconds on a million rows); per exact type the (event_identifier, seq) index is
+        already in order, so each branch stops after one page and only those pages are merged.
+        """
+        conn = self._conn()
+        pattern = flt.type_globs[0]
+        types = [r[0] for r in conn.execute(f"SELECT v FROM ({_DISTINCT_TYPES}) WHERE v GLOB ?", (pattern,))]
+        if not types:
+            return []
+        if len(types) > 64:
+            return None
+        branch = (
+            f"SELECT * FROM (SELECT {_SUMMARY_COLUMNS} FROM events"
+            f" WHERE event_identifier = ? AND {flt.where} ORDER BY seq {direction} LIMIT ?)"
+        )
+        sql = " UNION ALL ".join([branch] * len(types)) + f" ORDER BY seq {direction} LIMIT ? OFFSET ?"
+        params: list[object] = []
+        for t in types:
+            params.extend((t, *flt.params, offset + limit))
+        return conn.execute(sql, (*params, limit, offset)).fetchall()
 
     def query_after(
         self, after_seq: int, filter_text: str | Filter = "", limit: int = 10_000
@@ -276,23 +317,7 @@ class EventStore:
         return int(n)
 
     def event_types(self) -> list[str]:
-        # A loose index scan: jump from one distinct value to the next instead of reading every row,
-        # so this stays fast with a million events.
-        rows = (
-            self._conn()
-            .execute(
-                """
-            WITH RECURSIVE t(v) AS (
-                SELECT MIN(event_identifier) FROM events
-                UNION ALL
-                SELECT (SELECT MIN(event_identifier) FROM events WHERE event_identifier > t.v)
-                FROM t WHERE t.v IS NOT NULL
-            )
-            SELECT v FROM t WHERE v IS NOT NULL
-            """
-            )
-            .fetchall()
-        )
+        rows = self._conn().execute(_DISTINCT_TYPES).fetchall()
         return [r[0] for r in rows]
 
     def iter_events(

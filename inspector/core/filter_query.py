@@ -27,6 +27,8 @@ class FilterError(ValueError):
 class Filter:
     where: str  # "" when the query is empty (everything matches)
     params: tuple[object, ...] = field(default=())
+    # Positive `type:` terms with wildcards; the store uses them to page newest-first per type.
+    type_globs: tuple[str, ...] = field(default=())
 
     @property
     def empty(self) -> bool:
@@ -84,6 +86,7 @@ def _unquote(text: str, pos: int) -> str:
 def parse_filter(text: str) -> Filter:
     clauses: list[str] = []
     params: list[object] = []
+    type_globs: list[str] = []
     pos = 0
     length = len(text)
     while pos < length:
@@ -113,13 +116,19 @@ def parse_filter(text: str) -> Filter:
         # "IS NOT 1" rather than NOT: a row whose column is NULL (a rejected delivery has no event
         # type) does not match "type:x", so it must match "-type:x".
         clauses.append(f"(({clause}) IS NOT 1)" if negate else f"({clause})")
+        if key == "type" and not negate and clause.endswith("GLOB ?"):
+            type_globs.append(value)
         params.extend(values)
-    return Filter(" AND ".join(clauses), tuple(params))
+    return Filter(" AND ".join(clauses), tuple(params), tuple(type_globs))
 
 
 def _keyed_clause(key: str, value: str, pos: int) -> tuple[str, tuple[object, ...]]:
     if key == "type":
-        return _glob_or_equal("event_identifier", value)
+        # "+": a type glob must not become an index range scan; the store pages globs per exact
+        # type instead (EventStore._query_per_type), which keeps seq order without a sort.
+        return _glob_or_equal(
+            "+event_identifier" if any(c in value for c in "*?[") else "event_identifier", value
+        )
     if key == "id":
         return _glob_or_equal("event_id", value)
     if key == "webhook":
