@@ -99,7 +99,8 @@ class EditSendDialog(QDialog):
         self.setObjectName("editSendDialog")
         self.setWindowTitle(f"Edit and send — #{event.seq} {event.event_identifier or ''}".rstrip())
         self.store = store
-        self.event = event
+        # Not `self.event`: that would hide QObject.event(), which Qt calls (a parented dialog crashed).
+        self.original = event
         self.authorization = authorization
         self.timeout = timeout
         self.valid = False
@@ -139,7 +140,7 @@ class EditSendDialog(QDialog):
         self.reset_button = QPushButton("Reset", self)
         self.reset_button.setObjectName("resetButton")
         self.reset_button.setToolTip("Back to the stored body")
-        self.reset_button.clicked.connect(lambda: self.editor.setPlainText(editable_text(self.event)))
+        self.reset_button.clicked.connect(lambda: self.editor.setPlainText(editable_text(self.original)))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.addButton(self.send_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.reset_button, QDialogButtonBox.ButtonRole.ResetRole)
@@ -224,10 +225,10 @@ class EditSendDialog(QDialog):
             body = with_fresh_event_id(body)
         self.sent_body = body
         token = self.authorization() if self.authorization and self.target.choice() == LISTENER else None
-        headers = list(self.event.headers)
+        headers = list(self.original.headers)
         if not any(name.lower() == "content-type" for name, _ in headers):
             headers.append(("Content-Type", "application/json"))  # an imported event may lack it
-        store, seq, method, timeout = self.store, self.event.seq, self.event.method, self.timeout
+        store, seq, method, timeout = self.store, self.original.seq, self.original.method, self.timeout
 
         def work() -> dict[str, Any]:
             result = send_body(url, body, headers, method=method, authorization=token, timeout=timeout)
@@ -246,7 +247,7 @@ class EditSendDialog(QDialog):
         self.response_view.setPlainText(str(result.get("body") or "")[:RESPONSE_SHOWN_CHARS])
         self._update_send()
         self.sent.emit(result)
-        self.eventsUpdated.emit([self.event.seq])
+        self.eventsUpdated.emit([self.original.seq])
 
     def _on_send_failed(self, _tag: object, error: object) -> None:
         self._show_response(f"Not sent: {error}", ERROR_STYLE)
