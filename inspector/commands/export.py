@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
@@ -45,6 +43,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from inspector.commands import UserError
     from inspector.commands.runtime import data_dir, open_store
+    from inspector.core.atomic_file import atomic_file
     from inspector.core.filter_query import FilterError, parse_filter
     from inspector.core.paths import DB_FILENAME
 
@@ -64,29 +63,12 @@ def run(args: argparse.Namespace) -> int:
             n = write(events, sys.stdout)
             sys.stdout.flush()
         else:
-            n = _write_atomically(Path(args.out), lambda f: write(events, f))
+            try:
+                with atomic_file(Path(args.out)) as f:
+                    n = write(events, f)
+            except OSError as exc:
+                raise UserError(f"cannot write {args.out}: {exc.strerror or exc}") from None
             print(f"exported {n} events to {args.out}", file=sys.stderr)
     finally:
         store.close()
     return 0
-
-
-def _write_atomically(target: Path, produce: Callable[[TextIO], int]) -> int:
-    """Write beside the target and rename, so a failed export never leaves half a file."""
-    from inspector.commands import UserError
-
-    target = target.expanduser()
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
-    except OSError as exc:
-        raise UserError(f"cannot write to {folder}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            n = produce(f)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return n

@@ -8,11 +8,11 @@ The API access token of a profile lives in the keyring (secrets.api_token_entry)
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+from inspector.core.atomic_file import atomic_write_json
 
 PROFILES_FILENAME = "profiles.json"
 PRODUCTION = "Production"
@@ -122,19 +122,3 @@ class ProfileStore:
 
     def _write(self, profiles: list[Profile]) -> None:
         atomic_write_json(self.path, {"version": 1, "profiles": [p.to_json() for p in profiles]})
-
-
-def atomic_write_json(path: Path, data: Any) -> None:
-    """Write JSON so readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, sort_keys=True)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

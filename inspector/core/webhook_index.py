@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from inspector.core.profiles import atomic_write_json
+from inspector.core.atomic_file import atomic_write_json
 
 INDEX_FILENAME = "webhooks.json"
 

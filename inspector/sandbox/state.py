@@ -8,8 +8,6 @@ mode 0600. The delivery log and triggered events stay in memory only.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 import time
 from collections import deque
@@ -18,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from inspector.core.atomic_file import atomic_file
 from inspector.core.events import iso_utc
 from inspector.sandbox.catalog import new_id
 
@@ -179,17 +178,9 @@ def _write_atomic(path: Path, data: bytes) -> None:
     """Write to a 0600 temp file next to `path`, fsync, then rename over it: never half a file."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # mkstemp creates the file 0600 from the start: no moment where the tokens are readable.
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as tmp:
-                tmp.write(data)
-                tmp.flush()
-                os.fsync(tmp.fileno())
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        # atomic_file creates the temp file 0600: no moment where the tokens are readable.
+        with atomic_file(path, binary=True) as tmp:
+            tmp.write(data)
     except OSError as exc:
         raise StateFileError(f"cannot write sandbox state file {path}: {exc.strerror or exc}") from exc
 

@@ -8,9 +8,6 @@ ones already written. Headers are redacted in the store already: nothing secret 
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.core.atomic_file import atomic_file
 from inspector.core.event_store import EventStore
 from inspector.core.events import StoredEvent
 from inspector.core.export_curl import write_curl
@@ -65,20 +63,8 @@ class ExportResult:
 
 def write_atomically(target: Path, produce: Callable[[TextIO], int]) -> int:
     """Write beside `target` and rename over it; on any error or cancel the temp file goes away."""
-    target = target.expanduser()
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            n = produce(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return n
+    with atomic_file(target) as f:
+        return produce(f)
 
 
 def export_events(
