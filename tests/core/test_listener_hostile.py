@@ -9,7 +9,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from io import StringIO
 
@@ -21,35 +21,13 @@ from inspector.core.events import NewEvent, StoredEvent
 from inspector.core.export_ndjson import write_ndjson
 from inspector.core.listener import Listener, ListenerConfig
 from inspector.core.token_check import TokenRing
+from tests.core.conftest import MakeListener, only_row
 from tests.core.raw_http import Reply, envelope, post, raw_request, read_response
 from tests.waiting import wait_until
 
 DEFAULT_LIMIT = 5 * 1024 * 1024
 REJECTED_CAP = 64 * 1024
 TOKEN = "tok_live_" + "7" * 24
-MakeListener = Callable[..., Listener]
-
-
-@pytest.fixture
-def make_listener(store: EventStore) -> Iterator[MakeListener]:
-    started: list[Listener] = []
-
-    def make(tokens: TokenRing | None = None, **config: object) -> Listener:
-        ring = tokens if tokens is not None else TokenRing()
-        lst = Listener(store, ListenerConfig(port=0, **config), ring)  # type: ignore[arg-type]
-        lst.start()
-        started.append(lst)
-        return lst
-
-    yield make
-    for lst in started:
-        lst.stop()
-
-
-def only_row(store: EventStore) -> StoredEvent:
-    rows = list(store.iter_events())
-    assert len(rows) == 1, rows
-    return rows[0]
 
 
 @pytest.fixture(scope="module")

@@ -7,42 +7,16 @@ import json
 import socket
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from inspector.core.event_store import EventStore
-from inspector.core.events import StoredEvent
 from inspector.core.listener import Listener, ListenerBindError, ListenerConfig
 from inspector.core.token_check import TokenRing
+from tests.core.conftest import MakeListener, only_row
 from tests.core.raw_http import envelope, post
 from tests.waiting import wait_until
-
-MakeListener = Callable[..., Listener]
-
-
-@pytest.fixture
-def make_listener(store: EventStore) -> Iterator[MakeListener]:
-    """A real listener with a chosen config/token ring, stopped at the end of the test."""
-    started: list[Listener] = []
-
-    def make(tokens: TokenRing | None = None, **config: object) -> Listener:
-        ring = tokens if tokens is not None else TokenRing()
-        lst = Listener(store, ListenerConfig(port=0, **config), ring)  # type: ignore[arg-type]
-        lst.start()
-        started.append(lst)
-        return lst
-
-    yield make
-    for lst in started:
-        lst.stop()
-
-
-def only_row(store: EventStore) -> StoredEvent:
-    rows = list(store.iter_events())
-    assert len(rows) == 1, rows
-    return rows[0]
 
 
 def test_accepted_delivery_is_committed_before_the_answer(listener: Listener, store: EventStore) -> None:
