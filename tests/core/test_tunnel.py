@@ -3,66 +3,14 @@ metrics server (the real agents need an account and the internet)."""
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from inspector.core.tunnel import addr_port, detect_tunnel
-
-
-class FakeAgent:
-    """A real HTTP server on 127.0.0.1 answering `routes[path]` (a JSON-able value or raw str)."""
-
-    def __init__(self, routes: dict[str, Any]) -> None:
-        self.routes = routes
-        self.hits: list[str] = []
-        self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
-        request = Request(environ)
-        self.hits.append(request.path)
-        if request.path not in self.routes:
-            return Response("not found", 404)(environ, start_response)
-        body = self.routes[request.path]
-        text = body if isinstance(body, str) else json.dumps(body)
-        return Response(text, 200, mimetype="application/json")(environ, start_response)
-
-    def __enter__(self) -> FakeAgent:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
-def ngrok_answer(*tunnels: tuple[str, str, str]) -> dict[str, Any]:
-    """ngrok agent `GET /api/tunnels` shape: (proto, public_url, config.addr) per tunnel."""
-    return {
-        "tunnels": [
-            {
-                "name": f"t{i}",
-                "uri": f"/api/tunnels/t{i}",
-                "public_url": url,
-                "proto": proto,
-                "config": {"addr": addr, "inspect": True},
-                "metrics": {},
-            }
-            for i, (proto, url, addr) in enumerate(tunnels)
-        ],
-        "uri": "/api/tunnels",
-    }
+from tests.fake_tunnel_agent import FakeAgent, ngrok_tunnels
 
 
 def closed_port() -> int:
@@ -84,7 +32,7 @@ def silent_port() -> Iterator[int]:
 
 @pytest.mark.parametrize("addr", ["http://localhost:8765", "localhost:8765", "8765"])
 def test_ngrok_https_tunnel_for_our_port(addr: str) -> None:
-    answer = ngrok_answer(
+    answer = ngrok_tunnels(
         ("http", "http://plain.ngrok-free.app", addr),
         ("https", "https://other.ngrok-free.app", "http://localhost:3000"),
         ("https", "https://ours.ngrok-free.app", addr),
@@ -98,15 +46,15 @@ def test_ngrok_https_tunnel_for_our_port(addr: str) -> None:
 
 
 def test_second_ngrok_agent_on_another_port_is_found() -> None:
-    first = ngrok_answer(("https", "https://a.ngrok-free.app", "localhost:9000"))
-    second = ngrok_answer(("https", "https://b.ngrok-free.app", "localhost:8765"))
+    first = ngrok_tunnels(("https", "https://a.ngrok-free.app", "localhost:9000"))
+    second = ngrok_tunnels(("https", "https://b.ngrok-free.app", "localhost:8765"))
     with FakeAgent({"/api/tunnels": first}) as a, FakeAgent({"/api/tunnels": second}) as b:
         result = detect_tunnel(8765, ngrok_ports=[a.port, b.port], cloudflared_ports=[])
     assert (result.url, result.warning) == ("https://b.ngrok-free.app", None)
 
 
 def test_only_a_tunnel_to_another_port_gives_a_warning() -> None:
-    answer = ngrok_answer(("https", "https://elsewhere.ngrok-free.app", "http://localhost:3000"))
+    answer = ngrok_tunnels(("https", "https://elsewhere.ngrok-free.app", "http://localhost:3000"))
     with FakeAgent({"/api/tunnels": answer}) as agent:
         result = detect_tunnel(8765, ngrok_ports=[agent.port], cloudflared_ports=[])
     assert result.url == "https://elsewhere.ngrok-free.app"
@@ -123,7 +71,7 @@ def test_cloudflared_quick_tunnel() -> None:
 
 
 def test_ngrok_for_our_port_wins_over_cloudflared() -> None:
-    answer = ngrok_answer(("https", "https://ours.ngrok-free.app", "8765"))
+    answer = ngrok_tunnels(("https", "https://ours.ngrok-free.app", "8765"))
     with (
         FakeAgent({"/api/tunnels": answer}) as ngrok,
         FakeAgent({"/quicktunnel": {"hostname": "x.trycloudflare.com"}}) as cf,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,6 @@ from typing import Any
 import pytest
 import requests
 from PySide6.QtCore import QSettings
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from inspector.core.profiles import Profile, ProfileStore
 from inspector.core.provider_client import ProviderClient, default_retry
@@ -32,7 +29,6 @@ from inspector.ui.webhooks_panel import WebhooksPanel
 __all__ = [
     "ACCESS_TOKEN",
     "GRACE",
-    "FakeAgent",
     "FakeClock",
     "clock",
     "config_dir",
@@ -205,52 +201,3 @@ def files_containing(secret: str, *roots: Path) -> list[Path]:
             if path.is_file() and any(n in path.read_bytes() for n in needles):
                 hits.append(path)
     return hits
-
-
-class FakeAgent:
-    """A real HTTP server on 127.0.0.1 answering `routes[path]` like ngrok's agent API
-    (`/api/tunnels`) or cloudflared's metrics server (`/quicktunnel`). Routes can change live."""
-
-    def __init__(self, routes: dict[str, Any]) -> None:
-        self.routes = dict(routes)
-        self.hits: list[str] = []
-        self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
-        self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
-        request = Request(environ)
-        self.hits.append(request.path)
-        if request.path not in self.routes:
-            return Response("not found", 404)(environ, start_response)
-        return Response(json.dumps(self.routes[request.path]), 200, mimetype="application/json")(
-            environ, start_response
-        )
-
-    def __enter__(self) -> FakeAgent:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
-def ngrok_tunnels(*tunnels: tuple[str, str, str]) -> dict[str, Any]:
-    """ngrok's `GET /api/tunnels` answer: (proto, public_url, config.addr) per tunnel."""
-    return {
-        "tunnels": [
-            {
-                "name": f"t{i}",
-                "uri": f"/api/tunnels/t{i}",
-                "public_url": url,
-                "proto": proto,
-                "config": {"addr": addr, "inspect": True},
-                "metrics": {},
-            }
-            for i, (proto, url, addr) in enumerate(tunnels)
-        ],
-        "uri": "/api/tunnels",
-    }

@@ -12,7 +12,7 @@ from PySide6.QtGui import QGuiApplication
 
 from inspector.core.tunnel import TunnelResult, detect_tunnel
 from inspector.ui.tunnel_status import TunnelStatus
-from tests.ui.fixtures_webhooks import FakeAgent, ngrok_tunnels
+from tests.fake_tunnel_agent import FakeAgent, ngrok_tunnels
 
 WAIT = 10_000
 LISTENER_PORT = 8765

@@ -24,15 +24,14 @@ from inspector.ui.profile_dialog import ProfileDialog
 from inspector.ui.tunnel_status import TunnelStatus
 from inspector.ui.webhook_dialogs import CreateWebhookDialog
 from inspector.ui.webhooks_panel import KEY_PROFILE, LISTENER_PATH, build_webhooks_panel
+from tests.fake_tunnel_agent import FakeAgent, ngrok_tunnels
 from tests.ui.fixtures_webhooks import *  # noqa: F403 - fixtures
 from tests.ui.fixtures_webhooks import (
     ACCESS_TOKEN,
     GRACE,
-    FakeAgent,
     FakeClock,
     add_profile,
     files_containing,
-    ngrok_tunnels,
 )
 
 WAIT = 10_000
