@@ -12,10 +12,11 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QPoint, Qt
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMenu, QToolBar
 
+from inspector.core.filter_query import Filter
 from inspector.core.listener import Listener
 from inspector.core.response_rules import RuleSet
 from inspector.ui.action_results import ActionResultsView
@@ -40,6 +41,10 @@ IMPORT_KEYS = "Ctrl+I"
 DIFF_KEYS = "Ctrl+D"
 RULES_KEYS = "Ctrl+Shift+R"
 FORWARDING_TAB = "Forwarding"
+# Forward results are gathered this long and shown with one summary query (bodies not read):
+# with forwarding on, a burst of deliveries brings a burst of results.
+FORWARD_REFRESH_MS = 100
+SUMMARY_CHUNK = 500  # seqs per "seq IN (...)" query
 
 TokenSource = Callable[[], str | None]
 
@@ -59,6 +64,13 @@ class EventActions(QObject):
 
         self.forward = ForwardSettings(window.store, None, window.settings, window)
         self.forward.resultArrived.connect(self._on_forward_result)
+        self._forwarded: set[int] = set()
+        self._closed = False
+        self._forward_timer = QTimer(self)
+        self._forward_timer.setObjectName("forwardRefreshTimer")
+        self._forward_timer.setSingleShot(True)
+        self._forward_timer.setInterval(FORWARD_REFRESH_MS)
+        self._forward_timer.timeout.connect(self._show_forward_results)
         forward_bar = QToolBar("Forwarding", window)
         forward_bar.setObjectName("forwardToolBar")
         forward_bar.setMovable(False)
@@ -185,6 +197,8 @@ class EventActions(QObject):
 
     def shutdown(self) -> None:
         """Window closing: stop forwarding; the listener goes back to its normal answers."""
+        self._closed = True
+        self._forward_timer.stop()  # the store may close right after the window
         self.forward.shutdown()
         if self.listener is not None:
             self.listener.app.rule_hook = None
@@ -289,11 +303,19 @@ class EventActions(QObject):
     # -- results ---------------------------------------------------------------------------------
 
     def _on_forward_result(self, seq: int, _record: Any) -> None:
-        event = self.store.get(seq)
-        if event is None:
-            return
-        self.window.model.update_summary(event.summary())
-        if self.window.selected_seq == seq:
+        if self._closed:
+            return  # a result relayed after the window closed: it is stored, nothing to show
+        self._forwarded.add(seq)
+        if not self._forward_timer.isActive():
+            self._forward_timer.start()
+
+    def _show_forward_results(self) -> None:
+        seqs, self._forwarded = sorted(self._forwarded), set()
+        for i in range(0, len(seqs), SUMMARY_CHUNK):
+            chunk = seqs[i : i + SUMMARY_CHUNK]
+            flt = Filter(f"seq IN ({','.join('?' * len(chunk))})", tuple(chunk))
+            self.window.model.update_summaries(self.store.query(flt, limit=len(chunk)))
+        if self.window.selected_seq in seqs:
             self.window.show_selected_again()
 
     def _on_events_updated(self, seqs: list[int]) -> None:

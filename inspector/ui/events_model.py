@@ -511,15 +511,20 @@ class EventsModel(QAbstractTableModel):
             self._fetching = False
         self.jobFailed.emit(str(error))
 
-    def update_summary(self, summary: EventSummary) -> bool:
-        """Replace a loaded row's summary (its forward status changed); False when not loaded."""
-        r = self.row_of_seq(summary.seq)
-        if r is None:
-            return False
-        self._rows[r] = summary
-        self._cells.pop(summary.seq, None)
-        self.dataChanged.emit(self.index(r, 0), self.index(r, len(HEADERS) - 1))
-        return True
+    def update_summaries(self, summaries: Sequence[EventSummary]) -> int:
+        """Replace loaded rows whose summary changed (a forward result came back); returns how
+        many were loaded. One pass over the rows, one dataChanged per updated row."""
+        fresh = {s.seq: s for s in summaries if s.seq in self._seqs}
+        if not fresh:
+            return 0
+        last_col = len(HEADERS) - 1
+        for r, row in enumerate(self._rows):
+            summary = fresh.get(row.seq)
+            if summary is not None:
+                self._rows[r] = summary
+                self._cells.pop(row.seq, None)
+                self.dataChanged.emit(self.index(r, 0), self.index(r, last_col))
+        return len(fresh)
 
     def summary_at(self, row: int) -> EventSummary | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None

@@ -332,6 +332,39 @@ def test_forwarding_shows_the_targets_status_in_the_forward_column_and_tab(
 
 
 @pytest.mark.usefixtures("drain_pool")
+def test_a_burst_of_forward_results_updates_every_row_in_few_passes(
+    qtbot: Any, window: MainWindow, listener: Listener, store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    passes: list[int] = []
+    update = window.model.update_summaries
+
+    def counted(summaries: Any) -> int:
+        passes.append(len(summaries))
+        return update(summaries)
+
+    monkeypatch.setattr(window.model, "update_summaries", counted)
+    with TargetServer(status=201, hold=True) as target:  # the app holds every request...
+        forward = window.event_actions.forward
+        forward.url_edit.setText(target.url)
+        forward.toggle.setChecked(True)
+        with requests.Session() as http:
+            for n in range(40):
+                assert (
+                    http.post(listener.url + "/hooks", json=envelope(100 + n), timeout=10).status_code == 200
+                )
+        qtbot.waitUntil(lambda: window.model.rowCount() == 40, timeout=WAIT)
+        assert not any(forward_cell(window, s) for s in window.model.loaded_seqs())
+        target.release()  # ...then answers them all at once
+        qtbot.waitUntil(
+            lambda: all(forward_cell(window, s) == "201" for s in window.model.loaded_seqs()), timeout=WAIT
+        )
+        forward.toggle.setChecked(False)
+    assert target.count() == 40
+    assert sum(passes) == 40
+    assert len(passes) < 40  # gathered: not one summary query per result
+
+
+@pytest.mark.usefixtures("drain_pool")
 def test_forward_column_says_no_answer_when_the_target_is_down(
     qtbot: Any, window: MainWindow, listener: Listener, store: EventStore
 ) -> None:
