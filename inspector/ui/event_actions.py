@@ -103,7 +103,8 @@ class EventActions(QObject):
             action.setShortcut(QKeySequence(keys))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         if tip:
-            action.setToolTip(tip)
+            hint = QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText) if keys else ""
+            action.setToolTip(f"{tip} ({hint})" if hint else tip)
         action.triggered.connect(lambda _checked=False: slot())
         self.window.addAction(action)
         return action

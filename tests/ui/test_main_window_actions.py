@@ -130,6 +130,20 @@ def test_events_menu_lists_every_action_with_distinct_shortcuts(window: MainWind
     assert HEADERS[COL_FORWARD] == "Forward"
 
 
+def test_table_context_menu_offers_the_same_actions(qtbot: Any, win3: MainWindow, seqs3: list[int]) -> None:
+    select(qtbot, win3, seqs3[0], seqs3[1])
+    table = win3.table
+    table.customContextMenuRequested.emit(table.visualRect(win3.model.index(0, 1)).center())
+    menu = table.findChild(QMenu, "eventsContextMenu")
+    assert menu is not None
+    qtbot.waitUntil(menu.isVisible, timeout=WAIT)
+    actions = {a.objectName(): a for a in menu.actions() if not a.isSeparator()}
+    assert actions["diffAction"].isEnabled() and not actions["editSendAction"].isEnabled()
+    actions["diffAction"].trigger()
+    assert isinstance(win3.event_actions.dialogs["diff"], DiffDialog)
+    menu.close()
+
+
 def test_actions_enable_with_the_selection(qtbot: Any, win3: MainWindow, seqs3: list[int]) -> None:
     window = win3
     actions = window.event_actions
@@ -268,6 +282,7 @@ def test_json_tree_keeps_ctrl_e_and_ctrl_shift_c_while_focused(
     assert "edit_send" not in window.event_actions.dialogs
     press(qtbot, tree, "Ctrl+Shift+C")
     assert QGuiApplication.clipboard().text() == "$.data"
+    QGuiApplication.clipboard().clear()
     press(qtbot, window.table, "Ctrl+E")  # from the table it is "edit and send"
     assert window.event_actions.dialogs["edit_send"].isVisible()
     window.event_actions.dialogs["edit_send"].reject()
