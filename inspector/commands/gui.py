@@ -59,7 +59,7 @@ def attach_token_sync(
         for label in sync.ring.labels():
             if label == CLI_TOKEN_LABEL:
                 continue
-            found = sync.secrets().webhook_token(label)  # type: ignore[attr-defined]
+            found = sync.secrets().webhook_token(label)
             if found:
                 return str(found)
         return None
@@ -121,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
     from inspector.commands.runtime import TokenSync, config_dir, explicit_token, open_store
     from inspector.core.listener import ListenerConfig
     from inspector.ui.app import SignalWaker, create_application, release_clipboard, window_settings
+    from inspector.ui.provider_worker import wait_for_network_calls
+    from inspector.ui.webhooks_dock import add_webhooks_dock
 
     sync = TokenSync(args)  # before the store: a bad --token-env must not create files
     tokens = sync.ring
@@ -131,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
         settings = window_settings(str(config_dir(args)))
         window = start_window(store, ListenerConfig(host=args.host, port=args.port), tokens, settings)
         attach_token_sync(window, sync, explicit_token(args))
+        # The panel shares TokenSync's keyring handle: one probe of the keyring per run.
+        add_webhooks_dock(window, config_dir(args), tokens, settings, sync.secrets())
         window.show()
         if not tokens:
             print(
@@ -144,8 +148,10 @@ def run(args: argparse.Namespace) -> int:
         window.close()
         if window.listener is not None:
             window.listener.stop()
-        # Background counts/queries still running would hit a closed store.
+        # Background counts/queries still running would hit a closed store; provider calls in
+        # flight finish (or time out) before the process tears Qt down under them.
         QThreadPool.globalInstance().waitForDone(5000)
+        wait_for_network_calls(5000)
         return int(code)
     finally:
         store.close()

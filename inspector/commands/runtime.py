@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inspector.commands import UserError
 from inspector.core import paths
 from inspector.core.event_store import EventStore, StoreError
 from inspector.core.token_check import TokenRing
+
+if TYPE_CHECKING:
+    from inspector.core.secrets import SecretStore
 
 CLI_TOKEN_LABEL = "cli"
 
@@ -62,7 +66,7 @@ class TokenSync:
             self.ring.set_token(CLI_TOKEN_LABEL, token)
         self.index = WebhookIndex(config_dir(args))
         self._signature: object = None
-        self._secrets: object = None
+        self._secrets: SecretStore | None = None
         self.problem: str | None = None  # a sentence for the user when tokens could not be loaded
         self.refresh()
 
@@ -88,7 +92,7 @@ class TokenSync:
         )
         return True
 
-    def secrets(self) -> object:
+    def secrets(self) -> SecretStore:
         if self._secrets is None:
             from inspector.core.secrets import SecretStore
 

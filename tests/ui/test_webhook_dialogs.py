@@ -156,7 +156,7 @@ def test_delete_cancelled_keeps_the_webhook(
     assert [w["id"] for w in held] == [webhook_id]
 
 
-def test_test_event_lands_verified_and_old_token_is_rejected_after_grace(  # noqa: PLR0917 - fixtures
+def test_test_event_lands_verified_and_old_token_is_rejected_after_grace(
     qtbot: Any,
     make_panel: Any,
     memory_secrets: SecretStore,
@@ -255,7 +255,7 @@ def assert_form_kept(dialog: CreateWebhookDialog, url: str, token: str) -> None:
         ("timeout", "did not answer within 1 seconds"),
     ],
 )
-def test_create_errors_are_shown_and_the_form_is_kept(  # noqa: PLR0917 - fixtures
+def test_create_errors_are_shown_and_the_form_is_kept(
     qtbot: Any,
     sandbox: SandboxServer,
     dead_port: int,

@@ -44,7 +44,7 @@ def keyring_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def test_tokens_never_reach_a_file(  # noqa: PLR0917 - fixtures
+def test_tokens_never_reach_a_file(
     qtbot: Any,
     make_panel: Any,
     keyring_backend: str,
@@ -203,7 +203,7 @@ def test_build_webhooks_panel_wires_its_collaborators(
     panel.shutdown()
 
 
-def test_new_user_flow_in_the_real_window(  # noqa: PLR0917 - fixtures
+def test_new_user_flow_in_the_real_window(
     qtbot: Any,
     make_window: Any,
     no_keyring: Any,
@@ -316,7 +316,7 @@ def test_worker_reports_any_failure_as_a_sentence_off_the_gui_thread(qtbot: Any)
     shiboken6.delete(worker)  # on the GUI thread, not whenever (and wherever) GC gets to it
 
 
-def test_listener_follows_index_changes_made_by_another_process(  # noqa: PLR0917 - fixtures
+def test_listener_follows_index_changes_made_by_another_process(
     qtbot: Any, make_panel: Any, no_keyring: Any, config_dir: Path, tokens: TokenRing, clock: FakeClock
 ) -> None:
     tokens.set_token("cli", "explicit-token-env-token")  # `gui --token-env`: must be kept

@@ -1,0 +1,81 @@
+"""The Webhooks panel docked in the real window: registered webhooks verified end to end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+from keyring.backend import KeyringBackend
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QDockWidget
+
+from inspector.core.event_store import EventStore
+from inspector.core.listener import Listener, ListenerConfig
+from inspector.core.secrets import SecretStore
+from inspector.ui.main_window import MainWindow
+from inspector.ui.tunnel_status import TunnelStatus
+from inspector.ui.webhooks_dock import add_webhooks_dock
+
+
+def test_dock_sits_in_the_window_and_follows_the_listener(
+    qtbot: Any,
+    make_window: Callable[..., MainWindow],
+    store: EventStore,
+    listener: Listener,
+    settings: QSettings,
+    tmp_path: Path,
+    no_keyring: KeyringBackend,
+) -> None:
+    window = make_window(store, listener)
+    dock = add_webhooks_dock(window, tmp_path / "config", listener.tokens, settings, SecretStore())
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.findChild(QDockWidget, "webhooksDock") is dock
+    assert dock.panel.objectName() == "webhooksPanel"
+    tunnel = window.statusBar().findChild(TunnelStatus, "tunnelStatus")
+    assert tunnel is dock.tunnel
+    assert any(a.text() == "&Webhooks panel" for m in window.menuBar().actions() for a in m.menu().actions())
+
+    dock.panel.message.emit("Webhook wh_test created")
+    assert window.statusBar().currentMessage() == "Webhook wh_test created"
+
+    # The window moves to another listener (e.g. after "use a free port"): the panel's default
+    # webhook URL and the tunnel check follow it.
+    assert dock.panel.listener_url == listener.url
+    other = Listener(store, ListenerConfig(port=0), listener.tokens)
+    other.start()
+    try:
+        window.attach_listener(other)
+        assert dock.panel.listener_url == other.url
+        assert dock.tunnel._port == other.port
+    finally:
+        window.attach_listener(listener)
+        other.stop()
+
+
+def test_sandbox_started_from_the_dock_stops_with_the_window(
+    qtbot: Any,
+    make_window: Callable[..., MainWindow],
+    store: EventStore,
+    listener: Listener,
+    settings: QSettings,
+    tmp_path: Path,
+    no_keyring: KeyringBackend,
+) -> None:
+    window = make_window(store, listener)
+    dock = add_webhooks_dock(window, tmp_path / "config", listener.tokens, settings, SecretStore())
+    window.show()
+    dock.panel.start_sandbox()
+    qtbot.waitUntil(lambda: dock.panel.sandbox is not None, timeout=10_000)
+    url = dock.panel.sandbox.url
+    assert requests.get(url + "/v1/event-types", timeout=5).status_code == 401  # it is up
+    window.close()
+    qtbot.waitUntil(lambda: dock.panel.sandbox is None, timeout=5_000)
+    try:
+        requests.get(url + "/v1/event-types", timeout=2)
+    except requests.ConnectionError:
+        pass
+    else:
+        raise AssertionError("the sandbox still answers after the window closed")
