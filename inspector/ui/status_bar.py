@@ -101,7 +101,7 @@ class StatusControls:
         self.token_problem_label.setVisible(bool(text))
 
     def set_count(self, total: int | None) -> None:
-        self.count_label.setText("…" if total is None else f"{total:,} events")
+        self.count_label.setText("…" if total is None else f"{total:,} event{'' if total == 1 else 's'}")
 
     def set_paused_new(self, n: int | None) -> None:
         if n is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
@@ -17,6 +17,9 @@ from inspector.core.token_check import TokenRing
 from inspector.ui.main_window import MainWindow
 from inspector.ui.tunnel_status import TunnelStatus
 from inspector.ui.webhooks_panel import WebhooksPanel, build_webhooks_panel
+
+KEY_DOCKS = "window/docks"
+DEFAULT_WIDTH = 380
 
 
 class WebhooksDock(QDockWidget):
@@ -42,6 +45,11 @@ class WebhooksDock(QDockWidget):
         )
         self.setWidget(self.panel)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self)
+        self._settings = settings
+        state = settings.value(KEY_DOCKS)
+        if not (isinstance(state, QByteArray) and window.restoreState(state)):
+            # First run: the events table stays the widest thing in the window.
+            window.resizeDocks([self], [DEFAULT_WIDTH], Qt.Orientation.Horizontal)
 
         self.tunnel = TunnelStatus(listener.port if listener is not None else None, parent=window.statusBar())
         window.statusBar().addPermanentWidget(self.tunnel)
@@ -67,6 +75,7 @@ class WebhooksDock(QDockWidget):
         return False
 
     def shutdown(self) -> None:
+        self._settings.setValue(KEY_DOCKS, self._window.saveState())  # layout only, never a secret
         self.panel.shutdown()
         self.tunnel.stop()
 

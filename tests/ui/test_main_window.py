@@ -93,7 +93,7 @@ def test_posted_delivery_appears_as_a_row(qtbot: Any, window: MainWindow, post: 
     index = window.model.index(0, COL_TYPE)
     assert index.data() == "card.activated"
     qtbot.waitUntil(lambda: window.filter_bar.count_label.text() == "1 of 1 events", timeout=5000)
-    assert window.status.count_label.text() == "1 events"
+    assert window.status.count_label.text() == "1 event"
     # The new type is offered in the dropdown without a restart.
     qtbot.waitUntil(lambda: "card.activated" in window.filter_bar.types(), timeout=5000)
 

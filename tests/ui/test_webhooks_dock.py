@@ -73,6 +73,7 @@ def test_sandbox_started_from_the_dock_stops_with_the_window(
     assert requests.get(url + "/v1/event-types", timeout=5).status_code == 401  # it is up
     window.close()
     qtbot.waitUntil(lambda: dock.panel.sandbox is None, timeout=5_000)
+    assert not settings.value("window/docks").isEmpty()  # the dock layout is kept for next time
     try:
         requests.get(url + "/v1/event-types", timeout=2)
     except requests.ConnectionError:
