@@ -25,26 +25,13 @@ SORTABLE = (
     "status",
     "body_size",
 )
-_INSERT = (
+_INSERT_HEAD = (
     "INSERT INTO events (received_at, method, path, query, headers, body, body_size, status,"
-    " duration_ms, event_id, event_identifier, flags, webhook_id, remote_addr, error)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " duration_ms, event_id, event_identifier, flags, webhook_id, remote_addr, error, duplicate_of)"
+    " VALUES "
 )
-# After a batch insert: the last seq, and for each new accepted delivery that repeats an earlier
-# accepted event_id, its seq and the first delivery's seq. Always at least one row (the last seq).
-_FIND_DUPLICATES = """
-SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'events'), d.seq, d.dup
-FROM (SELECT 1) LEFT JOIN (
-    SELECT e.seq AS seq, (
-        SELECT MIN(e2.seq) FROM events AS e2
-        WHERE e2.event_id = e.event_id AND e2.status BETWEEN 200 AND 299 AND e2.seq < e.seq
-    ) AS dup
-    FROM events AS e
-    WHERE e.seq > (SELECT seq FROM sqlite_sequence WHERE name = 'events') - ?1
-      -- "+status": walk the new seq range, never the status index of every row
-      AND e.event_id IS NOT NULL AND +e.status BETWEEN 200 AND 299
-) AS d ON d.dup IS NOT NULL
-"""
+_ROW_MARKS = "(" + ",".join("?" * 16) + ")"
+_FLAGS_COLUMN = 11  # index of flags in a prepare_row tuple
 # Distinct event types by a loose index scan: jump from one value to the next instead of reading
 # every row, so this stays fast with a million events.
 _DISTINCT_TYPES = """
@@ -166,34 +153,77 @@ class EventStore:
     ) -> list[StoredEvent]:
         """insert_many with rows already made by prepare_row (on the threads that received them).
 
-        Under load the commit is the one serial step, and on CPython every bytecode run inside it
-        is paid by all the requests waiting for it; so it runs nothing but SQL.
+        Under load this is the one serial step, and CPython's sqlite3 lets go of the GIL around
+        every statement step; getting it back while request threads run costs up to a switch
+        interval each time. So a batch is two steps in the common case: one lookup of earlier
+        deliveries of its event_ids, one multi-row INSERT (a single statement is its own
+        transaction).
         """
         if not new_events:
             return []
+        n = len(new_events)
         with self._write_lock:
             conn = self._writer()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.executemany(_INSERT, rows)
-                # One writer, one transaction: the batch got consecutive seqs ending at the counter.
-                # The same query finds which of them repeat an accepted event_id, so a batch with
-                # no duplicate costs four statements (each one a GIL hand-off under load).
-                found = conn.execute(_FIND_DUPLICATES, (len(rows),)).fetchall()
-                last = found[0][0]
-                first = last - len(rows) + 1
-                dups = {seq: dup for _, seq, dup in found if seq is not None}
-                if dups:
+            accepted = [
+                e.event_id if e.event_id is not None and 200 <= e.status < 300 else None for e in new_events
+            ]
+            earlier = self._first_accepted(conn, {i for i in accepted if i is not None})
+            dup_of: list[int | None] = [None] * n
+            in_batch: dict[int, int] = {}  # row index -> index of the first row with its event_id
+            first_index: dict[str, int] = {}
+            for i, event_id in enumerate(accepted):
+                if event_id is None:
+                    continue
+                if event_id in earlier:
+                    dup_of[i] = earlier[event_id]
+                elif event_id in first_index:
+                    in_batch[i] = first_index[event_id]
+                else:
+                    first_index[event_id] = i
+            params: list[Any] = []
+            for i, row in enumerate(rows):
+                if dup_of[i] is None:
+                    params.extend(row)
+                else:
+                    flags = row[_FLAGS_COLUMN] + "duplicate,"
+                    params.extend((*row[:_FLAGS_COLUMN], flags, *row[_FLAGS_COLUMN + 1 :]))
+                params.append(dup_of[i])
+            sql = _INSERT_HEAD + ",".join([_ROW_MARKS] * n)
+            if not in_batch:
+                last = int(conn.execute(sql, params).lastrowid or 0)
+            else:  # the same event_id twice in one batch: point the later rows at the first, atomically
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    last = int(conn.execute(sql, params).lastrowid or 0)
+                    first = last - n + 1
+                    for i, j in in_batch.items():
+                        dup_of[i] = first + j
                     conn.executemany(
                         "UPDATE events SET duplicate_of = ?, flags = flags || 'duplicate,' WHERE seq = ?",
-                        [(dup, seq) for seq, dup in dups.items()],
+                        [(dup_of[i], first + i) for i in in_batch],
                     )
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        return [_stored(first + i, e, dups.get(first + i)) for i, e in enumerate(new_events)]
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+        first = last - n + 1
+        return [_stored(first + i, e, dup_of[i]) for i, e in enumerate(new_events)]
+
+    @staticmethod
+    def _first_accepted(conn: sqlite3.Connection, event_ids: set[str]) -> dict[str, int]:
+        """event_id -> seq of its first accepted delivery, for those that have one."""
+        if not event_ids:
+            return {}
+        ids = list(event_ids)
+        marks = ",".join("?" * len(ids))
+        # "+status": look up by the event_id index only; the status index would scan every 2xx row.
+        rows = conn.execute(
+            f"SELECT event_id, MIN(seq) FROM events WHERE event_id IN ({marks})"
+            " AND +status BETWEEN 200 AND 299 GROUP BY event_id",
+            ids,
+        ).fetchall()
+        return {event_id: seq for event_id, seq in rows}
 
     def set_extra(self, seq: int, key: str, value: Any) -> None:
         """Attach a JSON-able result (forwarding, replay) to an event without rewriting it."""

@@ -3,7 +3,7 @@ functional test and still make each commit slower as the history grows."""
 
 from __future__ import annotations
 
-from inspector.core.event_store import _FIND_DUPLICATES, EventStore
+from inspector.core.event_store import EventStore
 
 
 def plan(store: EventStore, sql: str, params: tuple[object, ...]) -> str:
@@ -11,11 +11,14 @@ def plan(store: EventStore, sql: str, params: tuple[object, ...]) -> str:
     return "\n".join(r[3] for r in rows)
 
 
-def test_duplicate_lookup_after_a_commit_walks_only_the_new_seqs(store: EventStore) -> None:
-    text = plan(store, _FIND_DUPLICATES, (8,))
-    assert "SEARCH e USING INTEGER PRIMARY KEY (rowid>?)" in text
+def test_duplicate_lookup_before_a_commit_uses_the_event_id_index(store: EventStore) -> None:
+    sql = (
+        "SELECT event_id, MIN(seq) FROM events WHERE event_id IN (?,?,?)"
+        " AND +status BETWEEN 200 AND 299 GROUP BY event_id"
+    )
+    text = plan(store, sql, ("a", "b", "c"))
+    assert "USING INDEX events_event_id (event_id=?)" in text
     assert "events_status_seq" not in text
-    assert "USING INDEX events_event_id (event_id=? AND seq<?)" in text
 
 
 def test_filter_by_event_id_uses_its_index(store: EventStore) -> None:
