@@ -32,6 +32,9 @@ _INSERT_HEAD = (
 )
 _ROW_MARKS = "(" + ",".join("?" * 16) + ")"
 _FLAGS_COLUMN = 11  # index of flags in a prepare_row tuple
+# Rows per INSERT statement: 16 variables a row stays far below SQLite's bound-variable limit
+# (32,766 in current builds, 999 in builds before 3.32 — then a batch this large fails loudly).
+_CHUNK_ROWS = 1000
 # Distinct event types by a loose index scan: jump from one value to the next instead of reading
 # every row, so this stays fast with a million events.
 _DISTINCT_TYPES = """
@@ -157,7 +160,7 @@ class EventStore:
         every statement step; getting it back while request threads run costs up to a switch
         interval each time. So a batch is two steps in the common case: one lookup of earlier
         deliveries of its event_ids, one multi-row INSERT (a single statement is its own
-        transaction).
+        transaction). Large batches (imports) go in chunks inside one explicit transaction.
         """
         if not new_events:
             return []
@@ -188,16 +191,21 @@ class EventStore:
                     flags = row[_FLAGS_COLUMN] + "duplicate,"
                     params.extend((*row[:_FLAGS_COLUMN], flags, *row[_FLAGS_COLUMN + 1 :]))
                 params.append(dup_of[i])
-            sql = _INSERT_HEAD + ",".join([_ROW_MARKS] * n)
-            if not in_batch:
-                last = int(conn.execute(sql, params).lastrowid or 0)
-            else:  # the same event_id twice in one batch: point the later rows at the first, atomically
+            if n <= _CHUNK_ROWS and not in_batch:
+                last = int(conn.execute(_INSERT_HEAD + ",".join([_ROW_MARKS] * n), params).lastrowid or 0)
+            else:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    last = int(conn.execute(sql, params).lastrowid or 0)
-                    first = last - n + 1
+                    last = 0
+                    width = len(params) // n
+                    for start in range(0, n, _CHUNK_ROWS):
+                        count = min(_CHUNK_ROWS, n - start)
+                        chunk = params[start * width : (start + count) * width]
+                        sql = _INSERT_HEAD + ",".join([_ROW_MARKS] * count)
+                        last = int(conn.execute(sql, chunk).lastrowid or 0)
+                    first = last - n + 1  # one writer, one transaction: consecutive seqs
                     for i, j in in_batch.items():
-                        dup_of[i] = first + j
+                        dup_of[i] = first + j  # the same event_id earlier in this batch
                     conn.executemany(
                         "UPDATE events SET duplicate_of = ?, flags = flags || 'duplicate,' WHERE seq = ?",
                         [(dup_of[i], first + i) for i in in_batch],
@@ -216,14 +224,18 @@ class EventStore:
         if not event_ids:
             return {}
         ids = list(event_ids)
-        marks = ",".join("?" * len(ids))
-        # "+status": look up by the event_id index only; the status index would scan every 2xx row.
-        rows = conn.execute(
-            f"SELECT event_id, MIN(seq) FROM events WHERE event_id IN ({marks})"
-            " AND +status BETWEEN 200 AND 299 GROUP BY event_id",
-            ids,
-        ).fetchall()
-        return {event_id: seq for event_id, seq in rows}
+        found: dict[str, int] = {}
+        for start in range(0, len(ids), _CHUNK_ROWS):  # SQLite caps the number of bound variables
+            chunk = ids[start : start + _CHUNK_ROWS]
+            marks = ",".join("?" * len(chunk))
+            # "+status": look up by the event_id index only; the status index would scan every 2xx row.
+            rows = conn.execute(
+                f"SELECT event_id, MIN(seq) FROM events WHERE event_id IN ({marks})"
+                " AND +status BETWEEN 200 AND 299 GROUP BY event_id",
+                chunk,
+            ).fetchall()
+            found.update(rows)
+        return found
 
     def set_extra(self, seq: int, key: str, value: Any) -> None:
         """Attach a JSON-able result (forwarding, replay) to an event without rewriting it."""
