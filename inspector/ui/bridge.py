@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal, Slot
 
-from inspector.core.events import StoredEvent
+from inspector.core.events import EventSummary, StoredEvent
 
 # Long enough to gather a burst into one update, short enough to feel live.
 DEFAULT_INTERVAL_MS = 50
@@ -26,6 +26,8 @@ DEFAULT_INTERVAL_MS = 50
 # every update repaints the table, and the GUI thread shares the GIL with the listener's threads.
 BURST_INTERVAL_MS = 150
 BURST_ROWS = 25
+# Rows carried in one notice at most; past this the model reads them from the store instead.
+MAX_CARRIED_ROWS = 20_000
 WATCHDOG_MS = 1000
 _WAKE_EVENT = QEvent.Type(QEvent.registerEventType())
 
@@ -37,6 +39,10 @@ class CommitNotice:
     max_seq: int
     new_count: int  # deliveries committed since the previous notice
     event_types: frozenset[str]  # event types seen in those deliveries
+    # The committed rows themselves, oldest first, when the bridge saw all of them: the model can
+    # show them without reading them back from the store on the GUI thread (each row read there
+    # waits for the GIL the listener's threads hold during a burst).
+    rows: tuple[EventSummary, ...] = ()
 
 
 class EventBridge(QObject):
@@ -48,6 +54,8 @@ class EventBridge(QObject):
         self._max_seq = 0
         self._count = 0
         self._types: set[str] = set()
+        self._rows: list[EventSummary] = []
+        self._rows_complete = True
         self._armed = False
         self._detached = False
         self._timer = QTimer(self)
@@ -76,6 +84,11 @@ class EventBridge(QObject):
             self._max_seq = max(self._max_seq, *(e.seq for e in batch))
             self._count += len(batch)
             self._types.update(e.event_identifier for e in batch if e.event_identifier)
+            if self._rows_complete:
+                if len(self._rows) + len(batch) <= MAX_CARRIED_ROWS:
+                    self._rows.extend(e.summary() for e in batch)
+                else:
+                    self._rows_complete, self._rows = False, []
             if not self._armed:
                 self._armed = True
                 fire = True
@@ -123,10 +136,12 @@ class EventBridge(QObject):
         with self._lock:
             if not self._armed:
                 return
-            notice = CommitNotice(self._max_seq, self._count, frozenset(self._types))
+            rows = tuple(sorted(self._rows, key=lambda r: r.seq)) if self._rows_complete else ()
+            notice = CommitNotice(self._max_seq, self._count, frozenset(self._types), rows)
             burst = self._count >= BURST_ROWS
             self._count = 0
             self._types = set()
+            self._rows, self._rows_complete = [], True
             self._armed = False
         self._timer.setInterval(self._burst_interval_ms if burst else self._interval_ms)
         self.committed.emit(notice)

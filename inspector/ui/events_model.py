@@ -570,13 +570,28 @@ class EventsModel(QAbstractTableModel):
         # The live increments are exact for what we see; a quiet recount corrects any race.
         if not self._recount_timer.isActive():
             self._recount_timer.start()
-        self._catch_up()
+        self._catch_up(notice.rows)
 
-    def _catch_up(self) -> None:
+    def _carried_rows(self, rows: tuple[EventSummary, ...]) -> list[EventSummary] | None:
+        """The notice's own rows, if they are exactly what a store query would return now."""
+        if not rows or not self._filter.empty:
+            return None
+        if rows[0].seq != self._last_seq + 1 or rows[-1].seq != self._notified_max:
+            return None  # a gap (another writer, a dropped notice): read the store instead
+        if len(rows) != rows[-1].seq - rows[0].seq + 1:
+            return None
+        return [r for r in rows if r.seq not in self._seqs]
+
+    def _catch_up(self, carried: tuple[EventSummary, ...] = ()) -> None:
         if self._notified_max <= self._last_seq:
             self.countsChanged.emit()
             return
-        new_rows: list[EventSummary] = []
+        new_rows = self._carried_rows(carried)
+        if new_rows is not None:
+            self._last_seq = self._notified_max
+            self._show_new(new_rows)
+            return
+        new_rows = []
         while True:
             chunk = self._store.query_after(self._last_seq, self._filter, limit=5000)
             new_rows.extend(r for r in chunk if r.seq not in self._seqs)
@@ -585,6 +600,9 @@ class EventsModel(QAbstractTableModel):
             if len(chunk) < 5000:
                 break
         self._last_seq = max(self._last_seq, self._notified_max)
+        self._show_new(new_rows)
+
+    def _show_new(self, new_rows: list[EventSummary]) -> None:
         if self.matching_count is not None:
             self.matching_count += len(new_rows)
         self.countsChanged.emit()
