@@ -23,11 +23,15 @@ class Received:
 
 
 class TargetServer:
-    """Answers `status` with `answer`; with `hold=True` each request waits until `release()`."""
+    """Answers `status` with `answer`; with `hold=True` each request after the first `open_for`
+    waits until `release()` (so a test can act while a run of requests is provably mid-way)."""
 
-    def __init__(self, status: int = 200, answer: bytes = b'{"ok": true}', hold: bool = False) -> None:
+    def __init__(
+        self, status: int = 200, answer: bytes = b'{"ok": true}', hold: bool = False, open_for: int = 0
+    ) -> None:
         self.status = status
         self.answer = answer
+        self.open_for = open_for
         self.received: list[Received] = []
         self.arrived = threading.Event()  # set once the first request is read
         self._released = threading.Event()
@@ -45,8 +49,10 @@ class TargetServer:
                 body = self.rfile.read(length) if length else b""
                 with outer._lock:
                     outer.received.append(Received(self.command, self.path, list(self.headers.items()), body))
+                    n = len(outer.received)
                 outer.arrived.set()
-                outer._released.wait(30)
+                if n > outer.open_for:
+                    outer._released.wait(30)
                 self.send_response(outer.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(outer.answer)))
@@ -67,6 +73,11 @@ class TargetServer:
     def count(self) -> int:
         with self._lock:
             return len(self.received)
+
+    @property
+    def bodies(self) -> list[bytes]:
+        with self._lock:
+            return [r.body for r in self.received]
 
     def release(self) -> None:
         self._released.set()

@@ -6,10 +6,8 @@ Import into a test module with `from tests.ui.fixtures_actions import *`.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from PySide6.QtCore import QSettings, QThreadPool
 from inspector.core.event_store import EventStore
 from inspector.core.events import NewEvent
 from inspector.core.listener import Listener
+from tests.core.target_server import TargetServer
 
 __all__ = [
     "GatedTarget",
@@ -78,57 +77,7 @@ def post_delivery(listener: Listener, body: dict[str, Any], path: str = "/hooks"
     return requests.post(listener.url + path, json=body, timeout=10)
 
 
-class GatedTarget:
+def GatedTarget(open_for: int) -> TargetServer:
     """A local app that answers 200 at once for the first `open_for` requests, then holds each
     request until `release()` — so a test can press Cancel while a replay is provably mid-way."""
-
-    def __init__(self, open_for: int) -> None:
-        self.open_for = open_for
-        self.bodies: list[bytes] = []
-        self._lock = threading.Lock()
-        self._gate = threading.Event()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            wbufsize = 65536
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                with outer._lock:
-                    outer.bodies.append(body)
-                    n = len(outer.bodies)
-                if n > outer.open_for:
-                    outer._gate.wait(30)
-                answer = b'{"ok": true}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/webhooks"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def count(self) -> int:
-        with self._lock:
-            return len(self.bodies)
-
-    def release(self) -> None:
-        self._gate.set()
-
-    def __enter__(self) -> GatedTarget:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+    return TargetServer(hold=True, open_for=open_for)
