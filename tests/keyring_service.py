@@ -15,8 +15,7 @@ import os
 import shutil
 import signal
 import subprocess
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +24,8 @@ import keyring.core
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import SecretService, fail
+
+from tests.waiting import wait_until
 
 SECRETS_BUS_NAME = "org.freedesktop.secrets"
 KEYRING_PASSWORD = b"test-keyring-password"
@@ -56,12 +57,11 @@ def _name_has_owner(address: str, name: str) -> bool:
     return bool(reply.body and reply.body[0])
 
 
-def _wait(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} within {timeout} s")
-        time.sleep(0.05)  # polling another process: nothing to be signalled about
+def _wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
+    try:
+        wait_until(condition, timeout=timeout, interval=0.05)  # another process: nothing signals us
+    except AssertionError:
+        pytest.fail(f"{what} within {timeout} s")
 
 
 @pytest.fixture(scope="session")
@@ -112,7 +112,7 @@ def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretS
         assert daemon.stdin is not None
         daemon.stdin.write(KEYRING_PASSWORD)  # --unlock reads the login password from stdin
         daemon.stdin.close()
-        _wait(
+        _wait_for(
             lambda: daemon.poll() is not None or _name_has_owner(address, SECRETS_BUS_NAME),
             20,
             "gnome-keyring-daemon did not register on the bus",
