@@ -259,14 +259,18 @@ class WebhooksPanel(QWidget):
         self.error_label.hide()
         self.busy_bar = BusyBar(self.worker, self)
 
+        # Two short rows rather than one long one: the panel lives in a side dock and should not
+        # take the events table's width.
         top = QHBoxLayout()
         top.addWidget(QLabel("Profile:", self))
         top.addWidget(self.profile_combo, 1)
-        top.addWidget(self.add_profile_button)
-        top.addWidget(self.sandbox_button)
         top.addWidget(self.refresh_button)
+        profile_actions = QHBoxLayout()
+        profile_actions.addWidget(self.add_profile_button)
+        profile_actions.addWidget(self.sandbox_button)
+        profile_actions.addStretch(1)
         token_row = QHBoxLayout()
-        token_row.addWidget(QLabel("API access token:", self))
+        token_row.addWidget(QLabel("Access token:", self))
         token_row.addWidget(self.token_edit, 1)
         token_row.addWidget(self.token_save)
         token_row.addWidget(self.token_state)
@@ -283,6 +287,7 @@ class WebhooksPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addLayout(profile_actions)
         url_row = QHBoxLayout()
         url_row.addWidget(self.api_url_label, 1)
         url_row.addWidget(self.count_label)
