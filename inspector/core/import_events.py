@@ -11,7 +11,7 @@ import base64
 import binascii
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -232,7 +232,12 @@ def ndjson_record_to_event(record: Any) -> NewEvent:
 
 def import_ndjson(lines: Iterable[bytes | str], store: EventStore, *, batch: int = BATCH) -> ImportReport:
     report = ImportReport()
-    pending: list[NewEvent] = []
+    report.imported = _store_in_batches(_ndjson_events(lines, report), store, batch)
+    return report
+
+
+def _ndjson_events(lines: Iterable[bytes | str], report: ImportReport) -> Iterator[NewEvent]:
+    """The events of the good lines; each bad line is counted in `report` with its number."""
     for lineno, raw in enumerate(lines, 1):
         try:
             text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
@@ -250,16 +255,23 @@ def import_ndjson(lines: Iterable[bytes | str], store: EventStore, *, batch: int
             report.bad(f"line {lineno}: not JSON ({_json_reason(exc)})")
             continue
         try:
-            pending.append(ndjson_record_to_event(record))
+            yield ndjson_record_to_event(record)
         except BadRecord as exc:
             report.bad(f"line {lineno}: {exc}")
-            continue
+
+
+def _store_in_batches(events: Iterable[NewEvent], store: EventStore, batch: int) -> int:
+    """Insert in batches of `batch` (memory stays bounded for huge files); returns how many."""
+    stored = 0
+    pending: list[NewEvent] = []
+    for event in events:
+        pending.append(event)
         if len(pending) >= batch:
-            report.imported += len(store.insert_many(pending))
+            stored += len(store.insert_many(pending))
             pending = []
     if pending:
-        report.imported += len(store.insert_many(pending))
-    return report
+        stored += len(store.insert_many(pending))
+    return stored
 
 
 def _json_reason(exc: ValueError) -> str:
@@ -320,18 +332,15 @@ def import_har(document: Any, store: EventStore, *, batch: int = BATCH) -> Impor
     if not isinstance(entries, list):
         raise ImportFileError("not a HAR file: no log.entries list")
     report = ImportReport()
-    pending: list[NewEvent] = []
-    for number, entry in enumerate(entries, 1):
-        try:
-            pending.append(har_entry_to_event(entry))
-        except BadRecord as exc:
-            report.bad(f"entry {number}: {exc}")
-            continue
-        if len(pending) >= batch:
-            report.imported += len(store.insert_many(pending))
-            pending = []
-    if pending:
-        report.imported += len(store.insert_many(pending))
+
+    def good_entries() -> Iterator[NewEvent]:
+        for number, entry in enumerate(entries, 1):
+            try:
+                yield har_entry_to_event(entry)
+            except BadRecord as exc:
+                report.bad(f"entry {number}: {exc}")
+
+    report.imported = _store_in_batches(good_entries(), store, batch)
     return report
 
 
