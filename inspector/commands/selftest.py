@@ -342,23 +342,7 @@ def _exposed(window: Any) -> bool:
 
 def _process_until(condition: Callable[[], bool], failure: str) -> None:
     """Run the Qt event loop until `condition()` holds, or fail after WINDOW_TIMEOUT."""
-    from PySide6.QtCore import QEventLoop, QTimer
+    from inspector.ui.app import run_until
 
-    if condition():
-        return
-    loop = QEventLoop()
-    # Shown/closed are reached through several events (expose, paint), not one signal we could
-    # wait on, so the condition is polled inside a running event loop, with a deadline.
-    poll = QTimer()
-    poll.setInterval(5)
-    poll.timeout.connect(lambda: condition() and loop.quit())
-    deadline = QTimer()
-    deadline.setSingleShot(True)
-    deadline.timeout.connect(loop.quit)
-    poll.start()
-    deadline.start(int(WINDOW_TIMEOUT * 1000))
-    loop.exec()
-    poll.stop()
-    deadline.stop()
-    if not condition():
+    if not run_until(condition, WINDOW_TIMEOUT, interval_ms=5):
         raise CheckFailed(f"{failure} within {WINDOW_TIMEOUT:.0f} s")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import signal
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QSettings, QSocketNotifier, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, QSocketNotifier, QTimer
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication
 
@@ -14,6 +14,29 @@ from inspector import __version__
 from inspector.core import paths
 
 SETTINGS_FILE = "window.ini"
+
+
+def run_until(condition: Callable[[], object], timeout: float, interval_ms: int = 10) -> bool:
+    """Run the Qt event loop (not a busy loop) until `condition()` holds or `timeout` s pass.
+
+    For states reached through several events (expose, paint, background results) rather than
+    one signal to wait on: the condition is checked inside a running event loop.
+    """
+    if condition():
+        return True
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(interval_ms)
+    poll.timeout.connect(lambda: condition() and loop.quit())
+    deadline = QTimer()
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(loop.quit)
+    poll.start()
+    deadline.start(int(timeout * 1000))
+    loop.exec()
+    poll.stop()
+    deadline.stop()
+    return bool(condition())
 
 
 def create_application(argv: Sequence[str] = ()) -> QApplication:

@@ -177,21 +177,9 @@ def pct(values: list[float], p: float) -> float:
 
 def wait_qt(predicate: Any, timeout: float) -> bool:
     """Run the Qt event loop (not a busy loop) until predicate() holds."""
-    from PySide6.QtCore import QEventLoop, QTimer
+    from inspector.ui.app import run_until
 
-    loop = QEventLoop()
-    check = QTimer()
-    check.setInterval(20)
-    check.timeout.connect(lambda: predicate() and loop.quit())
-    deadline = QTimer()
-    deadline.setSingleShot(True)
-    deadline.timeout.connect(loop.quit)
-    check.start()
-    deadline.start(int(timeout * 1000))
-    if not predicate():
-        loop.exec()
-    check.stop()
-    return bool(predicate())
+    return run_until(predicate, timeout, interval_ms=20)
 
 
 # -- (a) burst ----------------------------------------------------------------------------------
