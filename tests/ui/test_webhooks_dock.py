@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import QSettings
@@ -16,20 +17,26 @@ from inspector.core.listener import Listener, ListenerConfig
 from inspector.core.secrets import SecretStore
 from inspector.ui.main_window import MainWindow
 from inspector.ui.tunnel_status import TunnelStatus
-from inspector.ui.webhooks_dock import add_webhooks_dock
+from inspector.ui.webhooks_dock import WebhooksDock, add_webhooks_dock
 
 
-def test_dock_sits_in_the_window_and_follows_the_listener(
-    qtbot: Any,
+@pytest.fixture
+def docked(
     make_window: Callable[..., MainWindow],
     store: EventStore,
     listener: Listener,
     settings: QSettings,
     tmp_path: Path,
     no_keyring: KeyringBackend,
-) -> None:
+) -> tuple[MainWindow, WebhooksDock]:
     window = make_window(store, listener)
-    dock = add_webhooks_dock(window, tmp_path / "config", listener.tokens, settings, SecretStore())
+    return window, add_webhooks_dock(window, tmp_path / "config", listener.tokens, settings, SecretStore())
+
+
+def test_dock_sits_in_the_window_and_follows_the_listener(
+    qtbot: Any, docked: tuple[MainWindow, WebhooksDock], store: EventStore, listener: Listener
+) -> None:
+    window, dock = docked
     window.show()
     qtbot.waitExposed(window)
     assert window.findChild(QDockWidget, "webhooksDock") is dock
@@ -56,16 +63,9 @@ def test_dock_sits_in_the_window_and_follows_the_listener(
 
 
 def test_sandbox_started_from_the_dock_stops_with_the_window(
-    qtbot: Any,
-    make_window: Callable[..., MainWindow],
-    store: EventStore,
-    listener: Listener,
-    settings: QSettings,
-    tmp_path: Path,
-    no_keyring: KeyringBackend,
+    qtbot: Any, docked: tuple[MainWindow, WebhooksDock], settings: QSettings
 ) -> None:
-    window = make_window(store, listener)
-    dock = add_webhooks_dock(window, tmp_path / "config", listener.tokens, settings, SecretStore())
+    window, dock = docked
     window.show()
     dock.panel.start_sandbox()
     qtbot.waitUntil(lambda: dock.panel.sandbox is not None, timeout=10_000)
