@@ -20,6 +20,7 @@ FLAG_UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # not JSON (415)
 FLAG_METHOD_NOT_ALLOWED = "method_not_allowed"  # not POST (405)
 FLAG_TRUNCATED = "body_truncated"  # stored body was cut (rejected bodies keep 64 KiB)
 FLAG_RULE = "response_rule"  # our answer came from a user-set response rule
+FLAG_BAD_REQUEST = "bad_request"  # not valid HTTP/1.1 framing (target, headers, chunking) (400/431/5xx)
 
 # Flags that mean "we did not accept this delivery".
 REJECTED_FLAGS = frozenset(
@@ -29,6 +30,7 @@ REJECTED_FLAGS = frozenset(
         FLAG_TOO_LARGE,
         FLAG_UNSUPPORTED_MEDIA_TYPE,
         FLAG_METHOD_NOT_ALLOWED,
+        FLAG_BAD_REQUEST,
     }
 )
 

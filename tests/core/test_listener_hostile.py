@@ -20,6 +20,7 @@ from inspector.core.event_store import EventStore
 from inspector.core.events import NewEvent, StoredEvent
 from inspector.core.export_ndjson import write_ndjson
 from inspector.core.listener import Listener, ListenerConfig
+from inspector.core.listener_app import RuleOutcome
 from inspector.core.token_check import TokenRing
 from tests.core.conftest import MakeListener, only_row
 from tests.core.raw_http import Reply, envelope, post, raw_request, read_response
@@ -473,31 +474,50 @@ def test_client_stalling_mid_body_gets_400(make_listener: MakeListener, store: E
     assert store.count("is:invalid_json") == 1
 
 
-def test_connections_over_the_limit_get_503_at_once(make_listener: MakeListener, store: EventStore) -> None:
+def test_at_the_connection_limit_the_oldest_stalled_connection_makes_room(
+    make_listener: MakeListener, store: EventStore
+) -> None:
+    """Stalled connections must not lock real deliveries out: at the limit the one that has waited
+    longest without being answered is told 503 and closed, and the newcomer is served."""
     lst = make_listener(max_connections=3)
     holders = [socket.create_connection(("127.0.0.1", lst.port), timeout=5) for _ in range(3)]
     try:
         for sock in holders:
             sock.sendall(b"POST /hooks HTTP/1.1\r\n")
-        # The answer comes on accept, before any request is read: so read without sending (sending
-        # first could race the server's close and turn the answer into a connection reset).
+        wait_until(lambda: lst._server is not None and lst._server.connection_count() == 3, timeout=5)
+        assert post(lst.port, envelope("evt_newcomer")).status == 200
+        dropped = read_response(holders[0])
+        assert_json_error(dropped, 503)
+        assert "retry-after" in dropped.headers
+        assert holders[0].recv(1) == b""  # and closed
+    finally:
+        for sock in holders:
+            sock.close()
+    assert store.count("id:evt_newcomer") == 1
+
+
+def test_when_every_connection_is_being_answered_a_newcomer_gets_503_at_once(
+    make_listener: MakeListener, store: EventStore
+) -> None:
+    lst = make_listener(max_connections=2)
+    # A response rule that holds its answer keeps both connections busy (not evictable).
+    lst.app.set_rule_hook(lambda _type: RuleOutcome(200, b"{}", delay_seconds=5.0))
+    busy = [socket.create_connection(("127.0.0.1", lst.port), timeout=10) for _ in range(2)]
+    try:
+        body = envelope("evt_held")
+        for sock in busy:
+            sock.sendall(head(f"Content-Length: {len(body)}") + body)
+        wait_until(lambda: store.count("id:evt_held") == 2, timeout=5)
+        # Read without sending: the answer comes on accept (sending first could race the close).
         with socket.create_connection(("127.0.0.1", lst.port), timeout=5) as extra:
             reply = read_response(extra)
         assert_json_error(reply, 503)
         assert "retry-after" in reply.headers
+        for sock in busy:  # the held answers still arrive, after their delay
+            assert read_response(sock).status == 200
     finally:
-        for sock in holders:
+        for sock in busy:
             sock.close()
-
-    # Slots are freed when the stalled connections go away (until then a try may meet the 503 and
-    # its close while still sending: that try just does not count).
-    def delivered() -> bool:
-        try:
-            return post(lst.port, envelope("evt_free")).status == 200
-        except OSError:
-            return False
-
-    assert wait_until(delivered, timeout=5)
 
 
 # -- secrets -------------------------------------------------------------------------------------------
