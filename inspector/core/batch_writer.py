@@ -82,7 +82,15 @@ class BatchWriter:
                 self._committing = True
         if not leader:
             if not item.wake.wait(timeout):
-                raise CommitTimeoutError(f"the store did not commit within {timeout:.0f} s")
+                with self._lock:
+                    # Still queued and not chosen to lead: withdraw, so no later leader can hand the
+                    # next batch to a caller that has gone (nobody would commit again).
+                    if not item.promoted and item in self._pending:
+                        self._pending.remove(item)
+                        raise CommitTimeoutError(f"the store did not commit within {timeout:.0f} s")
+                # Taken into a batch (or promoted) meanwhile: that batch ends soon (its commit is
+                # bounded by the store's busy timeout), and then this caller has its answer.
+                item.wake.wait()
             if not item.promoted:
                 return _outcome(item)
         self._lead()
@@ -91,20 +99,31 @@ class BatchWriter:
     def _lead(self) -> None:
         with self._lock:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-        stored = self._commit(batch)
-        if len(stored) < len(batch) and len(batch) > 1 and not isinstance(batch[0].error, OperationalError):
-            # One bad row must not cost its neighbours their acknowledgement: retry them one by one.
-            # (Not for a locked or failing database, where every retry would wait its busy timeout.)
-            stored = [row for p in batch for row in self._commit([p])]
-        for p in batch:
-            p.promoted = False
-            p.wake.set()
-        if stored:
-            for callback in list(self._subscribers):
-                try:
-                    callback(stored)
-                except Exception:  # a broken subscriber must not stop the store
-                    log.exception("event subscriber failed")
+        stored: list[StoredEvent] = []
+        try:
+            stored = self._commit(batch)
+            if (
+                len(stored) < len(batch)
+                and len(batch) > 1
+                and not isinstance(batch[0].error, OperationalError)
+            ):
+                # One bad row must not cost its neighbours their acknowledgement: retry them one by
+                # one. (Not for a locked or failing database: every retry would wait its busy timeout.)
+                stored = [row for p in batch for row in self._commit([p])]
+        finally:
+            for p in batch:
+                p.promoted = False
+                p.wake.set()
+            if stored:
+                for callback in list(self._subscribers):
+                    try:
+                        callback(stored)
+                    except Exception:  # a broken subscriber must not stop the store
+                        log.exception("event subscriber failed")
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Promote the next queued writer to lead, or mark the writer idle."""
         with self._lock:
             if self._pending:
                 successor = self._pending[0]

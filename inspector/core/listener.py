@@ -31,6 +31,8 @@ class ListenerConfig:
     # dropped for the newcomer, and only when every one is being answered is the newcomer told 503.
     max_connections: int = 1024
     workers: int = 32
+    # How long a delivery waits for its commit before it is answered 503 (the provider retries).
+    commit_wait: float = 10.0
 
     def limits(self) -> ServerLimits:
         return ServerLimits(
@@ -63,6 +65,7 @@ class Listener:
             self.tokens,
             max_body=self.config.max_body,
             strict_envelope=self.config.strict_envelope,
+            commit_wait=self.config.commit_wait,
         )
         self._server: HttpServer | None = None
         self.port = self.config.port

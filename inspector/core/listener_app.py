@@ -63,8 +63,10 @@ class ListenerApp:
         *,
         max_body: int,
         strict_envelope: bool = False,
+        commit_wait: float = COMMIT_WAIT_SECONDS,
     ) -> None:
         self.writer = writer
+        self.commit_wait = commit_wait
         self.tokens = tokens
         self.max_body = max_body
         self.strict_envelope = strict_envelope
@@ -169,7 +171,7 @@ class ListenerApp:
             duration_ms=(time.perf_counter() - started) * 1000,
         )
         try:
-            stored = self.writer.write(new, timeout=COMMIT_WAIT_SECONDS)
+            stored = self.writer.write(new, timeout=self.commit_wait)
         except Exception as exc:  # stopped, timed out, or the commit failed
             return json_response(
                 503,
@@ -196,7 +198,7 @@ class ListenerApp:
     def _record_and_answer(self, new: NewEvent, reply: _Reply) -> Response:
         extra = [("Allow", "POST")] if reply.status == 405 else []
         try:
-            self.writer.write(new, timeout=COMMIT_WAIT_SECONDS)
+            self.writer.write(new, timeout=self.commit_wait)
         except Exception:  # recording a rejection is best effort; the answer is the same
             pass
         return json_response(reply.status, {"error": reply.message}, headers=extra)
