@@ -274,11 +274,14 @@ class HttpServer:
         if not waiting:
             return False
         victim = min(waiting, key=lambda c: c.request_started if c.parser.in_request else c.idle_since)
-        if victim.parser.in_request:
-            log.debug("dropping a slow request from %s at the connection limit", victim.addr)
-            with contextlib.suppress(OSError):
-                victim.sock.send(_BUSY_ANSWER)
-        self._close(victim)
+        if not victim.parser.in_request:
+            self._close(victim)  # an idle kept-alive connection: closing it is ordinary
+            return True
+        log.debug("dropping a slow request from %s at the connection limit", victim.addr)
+        with contextlib.suppress(OSError):
+            victim.sock.send(_BUSY_ANSWER)
+        self._linger(victim)  # still one of ours until it drains; the next newcomer closes it first
+        victim.state = _CLOSING
         return True
 
     def _register(self, conn: _Conn, events: int) -> None:

@@ -31,6 +31,7 @@ class ListenerConfig:
     # dropped for the newcomer, and only when every one is being answered is the newcomer told 503.
     max_connections: int = 1024
     workers: int = 32
+    max_requests_per_connection: int = 10_000
     # How long a delivery waits for its commit before it is answered 503 (the provider retries).
     commit_wait: float = 10.0
 
@@ -42,6 +43,7 @@ class ListenerConfig:
             head_timeout=self.head_timeout,
             body_timeout=self.body_timeout,
             workers=self.workers,
+            max_requests_per_connection=self.max_requests_per_connection,
         )
 
 

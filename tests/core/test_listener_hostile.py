@@ -3,7 +3,6 @@ records what it rejected, and keeps serving."""
 
 from __future__ import annotations
 
-import json
 import secrets
 import socket
 import sqlite3
@@ -23,7 +22,16 @@ from inspector.core.listener import Listener, ListenerConfig
 from inspector.core.listener_app import RuleOutcome
 from inspector.core.token_check import TokenRing
 from tests.core.conftest import MakeListener, only_row
-from tests.core.raw_http import Reply, envelope, post, raw_request, read_response
+from tests.core.raw_http import (
+    Reply,
+    assert_json_error,
+    chunked,
+    envelope,
+    head,
+    post,
+    raw_request,
+    read_response,
+)
 from tests.waiting import wait_until
 
 DEFAULT_LIMIT = 5 * 1024 * 1024
@@ -63,32 +71,6 @@ def one_row_since(store: EventStore, before: int) -> StoredEvent:
     rows = rows_since(store, before)
     assert len(rows) == 1, rows
     return rows[0]
-
-
-def assert_json_error(reply: Reply, status: int) -> str:
-    assert reply.status == status, (reply.status, reply.body[:300])
-    assert reply.headers["content-type"] == "application/json"
-    payload = json.loads(reply.body)
-    assert list(payload) == ["error"], payload
-    assert isinstance(payload["error"], str) and payload["error"]
-    assert len(reply.body) < 400
-    return str(payload["error"])
-
-
-def head(extra: str = "", content_type: str = "application/json") -> bytes:
-    lines = ["POST /hooks HTTP/1.1", "Host: 127.0.0.1"]
-    if content_type:
-        lines.append(f"Content-Type: {content_type}")
-    if extra:
-        lines.append(extra)
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
-def chunked(data: bytes, size: int = 65536) -> list[bytes]:
-    parts = [
-        b"%x\r\n%s\r\n" % (len(data[i : i + size]), data[i : i + size]) for i in range(0, len(data), size)
-    ]
-    return [*parts, b"0\r\n\r\n"]
 
 
 def padded_envelope(total: int) -> bytes:
