@@ -14,10 +14,11 @@ import re
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any, TextIO
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from inspector import __version__
 from inspector.core.events import StoredEvent
+from inspector.core.redaction import query_pairs, redact_event
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8765"
 CUSTOM_KEY = "_webhookInspector"
@@ -58,6 +59,7 @@ def _text_or_base64(body: bytes) -> dict[str, Any]:
 
 
 def har_entry(event: StoredEvent, base_url: str | None = None) -> dict[str, Any]:
+    event = redact_event(event)
     headers = [{"name": k, "value": v} for k, v in event.headers]
     request: dict[str, Any] = {
         "method": event.method,
@@ -65,7 +67,7 @@ def har_entry(event: StoredEvent, base_url: str | None = None) -> dict[str, Any]
         "httpVersion": "HTTP/1.1",
         "cookies": [],
         "headers": headers,
-        "queryString": [{"name": k, "value": v} for k, v in parse_qsl(event.query, keep_blank_values=True)],
+        "queryString": [{"name": k, "value": v} for k, v in query_pairs(event.query)],
         "headersSize": -1,
         "bodySize": event.body_size,
     }
