@@ -14,8 +14,8 @@ import shlex
 from collections.abc import Iterable
 from typing import TextIO
 
+from inspector.core.event_url import event_url
 from inspector.core.events import StoredEvent
-from inspector.core.export_har import request_url
 from inspector.core.forwarder import HOP_BY_HOP
 from inspector.core.redaction import auth_scheme, is_secret_name, redact_event
 
@@ -81,12 +81,13 @@ def curl_command(
     if not _VARIABLE.match(token_variable):
         raise ValueError(f"{token_variable!r} is not a shell variable name")
     event = redact_event(event)
-    url = target_url or request_url(event, base_url or DEFAULT_LISTENER_URL)
+    url = target_url or event_url(event, base_url or DEFAULT_LISTENER_URL)
     about = " · ".join(
         x for x in (f"seq {event.seq}", event.event_identifier, event.event_id, event.received_at_iso) if x
     )
     lines = [f"# {_comment(about)}"]
-    args = ["curl", "-sS"]
+    # -g: a "[" or "{" in the URL is data ("token=[redacted]"), not one of curl's URL globs.
+    args = ["curl", "-sSg"]
     if event.method != "POST" or not event.body:
         args += ["-X", shlex.quote(event.method)]
     args.append(shlex.quote(url))
