@@ -67,7 +67,7 @@ def test_curl_to_stdout(data: Path) -> None:
     result = export(data, "--format", "curl", "--filter", "id:evt_c")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("#!/bin/sh\n")
-    assert result.stdout.count("\ncurl -sS ") == 1
+    assert result.stdout.count("\ncurl -sSg ") == 1
     assert "evt_c" in result.stdout and "evt_a" not in result.stdout
     assert '"Authorization: Bearer ${WEBHOOK_TOKEN}"' in result.stdout
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 import threading
 from typing import Any
 
 from inspector.core.events import StoredEvent
+from inspector.core.terminal_text import escape_controls, json_line
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -27,8 +27,12 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def format_line(event: StoredEvent) -> str:
-    flags = f"  [{','.join(event.flags)}]" if event.flags else ""
-    return (
+    """One delivery as a terminal line; every field a request chose is escaped (no CR LF, no ESC)."""
+    tags = [*event.flags]
+    if event.webhook_id:
+        tags.append(f"verified {event.webhook_id}")
+    flags = f"  [{','.join(tags)}]" if tags else ""
+    return escape_controls(
         f"{event.received_at_iso}  {event.status}  {event.method} {event.path}  "
         f"{event.event_identifier or '-'}  {event.event_id or '-'}{flags}"
     )
@@ -52,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
     def print_batch(batch: list[StoredEvent]) -> None:
         if args.json:
-            lines = [json.dumps(e.to_export_dict(), ensure_ascii=False) for e in batch]
+            lines = [json_line(e.to_export_dict()) for e in batch]
         else:
             lines = [format_line(e) for e in batch]
         with out_lock:
@@ -76,13 +80,13 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
     if sync.problem:
-        print(f"warning: {sync.problem}", file=sys.stderr, flush=True)
+        print(f"warning: {escape_controls(sync.problem)}", file=sys.stderr, flush=True)
     try:
         while not stop.wait(0.5):
             # Webhooks created or rotated from another process (the app, `webhooks create`) take
             # effect here without a restart.
             if sync.refresh() and sync.problem:
-                print(f"warning: {sync.problem}", file=sys.stderr, flush=True)
+                print(f"warning: {escape_controls(sync.problem)}", file=sys.stderr, flush=True)
     except KeyboardInterrupt:
         pass
     finally:

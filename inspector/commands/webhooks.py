@@ -8,12 +8,12 @@ goes to the keyring; the API access token comes from an environment variable or 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any
 
 from inspector.commands import UserError
+from inspector.core.terminal_text import escape_controls, json_line
 
 ACTIONS = ("list", "create", "update", "delete")
 
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         with ProviderClient(profile, access_token) as client:
             return handler[args.action](args, client, store, index)
     except ProviderError as exc:
-        print(f"webhook-inspector: error: {exc}", file=sys.stderr)
+        print(f"webhook-inspector: error: {escape_controls(str(exc))}", file=sys.stderr)
         return 1
     except WebhookIndexError as exc:
         raise UserError(str(exc)) from None
@@ -108,7 +108,7 @@ def _list(args: argparse.Namespace, client: Any, store: Any, index: Any) -> int:
         print(f"no webhooks at {client.profile.api_url}")
     for w in webhooks:
         token = {True: "token set", False: "no token", None: "token ?"}[w.has_authorization_token]
-        print(f"{w.id}  {w.url}  [{', '.join(w.events) or 'no events'}]  {token}")
+        print(escape_controls(f"{w.id}  {w.url}  [{', '.join(w.events) or 'no events'}]  {token}"))
     return 0
 
 
@@ -133,7 +133,7 @@ def _create(args: argparse.Namespace, client: Any, store: Any, index: Any) -> in
     if args.json:
         _print_json(webhook.to_json())
     else:
-        print(f"created {webhook.id}  {webhook.url}  [{', '.join(webhook.events)}]")
+        print(escape_controls(f"created {webhook.id}  {webhook.url}  [{', '.join(webhook.events)}]"))
     # Notes go to stderr so --json output stays machine-readable.
     if token is None:
         print("note: no authorization token, deliveries cannot be verified", file=sys.stderr)
@@ -171,7 +171,7 @@ def _update(args: argparse.Namespace, client: Any, store: Any, index: Any) -> in
     if args.json:
         _print_json(webhook.to_json())
     else:
-        print(f"updated {webhook.id}  {webhook.url}  [{', '.join(webhook.events)}]")
+        print(escape_controls(f"updated {webhook.id}  {webhook.url}  [{', '.join(webhook.events)}]"))
     if token is not None:
         print(f"note: new authorization token kept {store.description}", file=sys.stderr)
     return 0
@@ -261,4 +261,4 @@ def _env_token(name: str, option: str) -> str:
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+    print(json_line(data, indent=2))

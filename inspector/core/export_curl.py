@@ -14,10 +14,10 @@ import shlex
 from collections.abc import Iterable
 from typing import TextIO
 
+from inspector.core.event_url import event_url
 from inspector.core.events import StoredEvent
-from inspector.core.export_har import request_url
 from inspector.core.forwarder import HOP_BY_HOP
-from inspector.core.redaction import REDACTED, is_secret_name
+from inspector.core.redaction import auth_scheme, is_secret_name, redact_event
 
 TOKEN_VARIABLE = "WEBHOOK_TOKEN"
 DEFAULT_LISTENER_URL = "http://127.0.0.1:8765"
@@ -58,13 +58,16 @@ def printf_word(body: bytes) -> str:
     return shlex.quote("".join(parts))
 
 
-def _secret_header(name: str, stored_value: str, variable: str) -> str:
-    # Keep the scheme the provider used ("Bearer [redacted]" -> "Bearer $WEBHOOK_TOKEN"): a wrong
-    # scheme is a common mistake worth reproducing. Double quotes so the shell expands the variable.
-    scheme = stored_value.split(" ", 1)[0] if stored_value.endswith(REDACTED) and " " in stored_value else ""
+def _secret_header(name: str, stored_value: str, variable: str) -> list[str]:
+    # Keep a recognised scheme ("Bearer [redacted]" -> "Bearer $WEBHOOK_TOKEN"): a wrong scheme is
+    # a common mistake worth reproducing. Double quotes so the shell expands the variable; the
+    # scheme is a word from a fixed list, so it needs no quoting.
+    scheme = auth_scheme(stored_value)
     safe_name = "".join(c for c in name if c.isalnum() or c in "-_")
-    prefix = f"{scheme} " if scheme.isalpha() else ""
-    return f'-H "{safe_name}: {prefix}${{{variable}}}"'
+    if scheme is not None and stored_value.strip() == scheme:
+        return ["-H", shlex.quote(f"{safe_name}: {scheme}")]  # a scheme alone: nothing was secret
+    prefix = f"{scheme} " if scheme else ""
+    return [f'-H "{safe_name}: {prefix}${{{variable}}}"']
 
 
 def curl_command(
@@ -77,12 +80,14 @@ def curl_command(
     """The command (with a comment line) for one event; `target_url` replaces the URL entirely."""
     if not _VARIABLE.match(token_variable):
         raise ValueError(f"{token_variable!r} is not a shell variable name")
-    url = target_url or request_url(event, base_url or DEFAULT_LISTENER_URL)
+    event = redact_event(event)
+    url = target_url or event_url(event, base_url or DEFAULT_LISTENER_URL)
     about = " · ".join(
         x for x in (f"seq {event.seq}", event.event_identifier, event.event_id, event.received_at_iso) if x
     )
     lines = [f"# {_comment(about)}"]
-    args = ["curl", "-sS"]
+    # -g: a "[" or "{" in the URL is data ("token=[redacted]"), not one of curl's URL globs.
+    args = ["curl", "-sSg"]
     if event.method != "POST" or not event.body:
         args += ["-X", shlex.quote(event.method)]
     args.append(shlex.quote(url))
@@ -91,7 +96,7 @@ def curl_command(
         if lowered in HOP_BY_HOP or lowered.startswith("proxy-") or lowered == "expect":
             continue
         if is_secret_name(name):
-            args.append(_secret_header(name, value, token_variable))
+            args += _secret_header(name, value, token_variable)
         else:
             args += ["-H", shlex.quote(f"{name}: {value}")]
     # Without this curl adds "Expect: 100-continue" for large bodies, which the delivery never had.

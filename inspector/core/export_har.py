@@ -10,21 +10,16 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any, TextIO
-from urllib.parse import parse_qsl, quote
 
 from inspector import __version__
+from inspector.core.event_url import event_url
 from inspector.core.events import StoredEvent
+from inspector.core.redaction import query_pairs, redact_event
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8765"
 CUSTOM_KEY = "_webhookInspector"
-_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
-# Characters a URL path may carry as they are; everything else (and "%") is percent-encoded, so an
-# import can unquote back to the exact stored path.
-_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
@@ -33,14 +28,6 @@ def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
         if key.lower() == lowered:
             return value
     return None
-
-
-def request_url(event: StoredEvent, base_url: str | None = None) -> str:
-    if base_url is None:
-        host = _header(event.headers, "Host")
-        base_url = f"http://{host}" if host and _HOST.match(host) else DEFAULT_BASE_URL
-    url = base_url.rstrip("/") + quote(event.path or "/", safe=_PATH_SAFE)
-    return f"{url}?{event.query}" if event.query else url
 
 
 def _status_text(status: int) -> str:
@@ -58,14 +45,15 @@ def _text_or_base64(body: bytes) -> dict[str, Any]:
 
 
 def har_entry(event: StoredEvent, base_url: str | None = None) -> dict[str, Any]:
+    event = redact_event(event)
     headers = [{"name": k, "value": v} for k, v in event.headers]
     request: dict[str, Any] = {
         "method": event.method,
-        "url": request_url(event, base_url),
+        "url": event_url(event, base_url),  # built from parts: the path cannot move the host
         "httpVersion": "HTTP/1.1",
         "cookies": [],
         "headers": headers,
-        "queryString": [{"name": k, "value": v} for k, v in parse_qsl(event.query, keep_blank_values=True)],
+        "queryString": [{"name": k, "value": v} for k, v in query_pairs(event.query)],
         "headersSize": -1,
         "bodySize": event.body_size,
     }

@@ -28,6 +28,7 @@ from inspector.core import events as ev
 from inspector.core.event_store import EventStore
 from inspector.core.events import EventSummary
 from inspector.core.filter_query import Filter, parse_filter
+from inspector.core.terminal_text import escape_controls
 from inspector.ui.background import BackgroundRunner
 from inspector.ui.bridge import CommitNotice
 
@@ -103,7 +104,8 @@ _OK_GREEN = QColor(0x2E, 0x9E, 0x5B)
 def badges_for(summary: EventSummary) -> tuple[tuple[str, str], ...]:
     out = [BADGES[f] for f in summary.flags if f in BADGES]
     if summary.webhook_id:
-        out.append((f"verified: {summary.webhook_id}", "ok"))
+        # An imported file chooses the webhook id: shown escaped like every request-chosen cell.
+        out.append((f"verified: {escape_controls(summary.webhook_id)}", "ok"))
     return tuple(out)
 
 
@@ -277,14 +279,17 @@ class EventsModel(QAbstractTableModel):
     def _display(row: EventSummary, col: int) -> str:
         if col == COL_TIME:
             return local_time(row.received_at)
+        # Whoever reaches the listener chooses these: a CR LF would split the cell, a U+202E would
+        # make it read backwards. Only the shown text is escaped; sorting and filtering use the
+        # stored values.
         if col == COL_METHOD:
-            return row.method
+            return escape_controls(row.method)
         if col == COL_PATH:
-            return row.path
+            return escape_controls(row.path)
         if col == COL_TYPE:
-            return row.event_identifier or ""
+            return escape_controls(row.event_identifier or "")
         if col == COL_EVENT_ID:
-            return row.event_id or ""
+            return escape_controls(row.event_id or "")
         if col == COL_STATUS:
             return str(row.status)
         if col == COL_SIZE:

@@ -123,6 +123,6 @@ def test_command_shape_and_target_url(store: EventStore, listener: Listener, htt
     assert cmd.startswith("# seq 1 · card.created · evt_9 · ")
     assert "Host:" not in cmd and "Content-Length" not in cmd
     cmd = curl_command(event, target_url="http://localhost:3000/webhooks")
-    assert "curl -sS http://localhost:3000/webhooks \\\n" in cmd and "8765" not in cmd
+    assert "curl -sSg http://localhost:3000/webhooks \\\n" in cmd and "8765" not in cmd
     with pytest.raises(ValueError):
         curl_command(event, token_variable="X; rm -rf /")
