@@ -11,9 +11,9 @@ import pytest
 # Real widgets, no screen: every Qt test runs on the offscreen platform unless told otherwise.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from inspector.core.event_store import EventStore
-from inspector.core.listener import Listener, ListenerConfig
-from inspector.core.token_check import TokenRing
+from inspector.core.capture.listener import Listener, ListenerConfig
+from inspector.core.capture.token_ring import TokenRing
+from inspector.core.store.event_store import EventStore
 
 pytest_plugins = ["tests.keyring_service"] if (Path(__file__).parent / "keyring_service.py").exists() else []
 

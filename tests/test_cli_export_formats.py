@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from inspector.core.event_store import EventStore
 from inspector.core.events import NewEvent
+from inspector.core.store.event_store import EventStore
 
 
 @pytest.fixture

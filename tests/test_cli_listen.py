@@ -263,8 +263,8 @@ def test_export_ndjson_matches_the_design_and_secrets_stay_out(dirs: list[str], 
 
 
 def test_export_into_a_pipe_closed_early_prints_no_traceback(dirs: list[str]) -> None:
-    from inspector.core.event_store import EventStore
     from inspector.core.events import NewEvent
+    from inspector.core.store.event_store import EventStore
 
     store = EventStore.open(Path(dirs[1]))
     body = json.dumps({"event_id": "e", "pad": "x" * 1000}).encode()

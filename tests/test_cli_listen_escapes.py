@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from keyring.backend import KeyringBackend
 
-from inspector.core.secrets import SecretStore
-from inspector.core.webhook_index import KnownWebhook, WebhookIndex
+from inspector.core.provider.secrets import SecretStore
+from inspector.core.provider.webhook_index import KnownWebhook, WebhookIndex
 from tests.core.raw_http import raw_request
 from tests.keyring_service import SecretServiceSession
 from tests.listen_process import CliProcess

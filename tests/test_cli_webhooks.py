@@ -12,14 +12,14 @@ import requests
 from keyring.backend import KeyringBackend
 
 from inspector.cli import main
-from inspector.core.event_store import EventStore
+from inspector.core.capture.listener import Listener
+from inspector.core.capture.token_ring import TokenRing
 from inspector.core.events import FLAG_UNAUTHORIZED
-from inspector.core.listener import Listener
-from inspector.core.profiles import Profile
-from inspector.core.provider_client import ProviderClient
-from inspector.core.secrets import SecretStore
-from inspector.core.token_check import TokenRing
-from inspector.core.webhook_index import WebhookIndex, load_tokens
+from inspector.core.provider.client import ProviderClient
+from inspector.core.provider.profiles import Profile
+from inspector.core.provider.secrets import SecretStore
+from inspector.core.provider.webhook_index import WebhookIndex, load_tokens
+from inspector.core.store.event_store import EventStore
 from inspector.sandbox.server import SandboxServer
 from tests.waiting import wait_until
 

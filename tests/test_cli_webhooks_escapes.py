@@ -10,8 +10,8 @@ import pytest
 from keyring.backend import KeyringBackend
 
 from inspector.cli import main
-from inspector.core.profiles import Profile
-from inspector.core.provider_client import ProviderClient
+from inspector.core.provider.client import ProviderClient
+from inspector.core.provider.profiles import Profile
 from inspector.sandbox.server import SandboxServer
 from tests.core.target_server import TargetServer
 

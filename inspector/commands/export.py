@@ -15,15 +15,15 @@ Writer = Callable[[Iterable[StoredEvent], TextIO], int]
 
 
 def writers() -> dict[str, Writer]:
-    from inspector.core.export_ndjson import write_ndjson
+    from inspector.core.io.export_ndjson import write_ndjson
 
     found: dict[str, Writer] = {"ndjson": write_ndjson}
     with contextlib.suppress(ImportError):
-        from inspector.core.export_har import write_har
+        from inspector.core.io.export_har import write_har
 
         found["har"] = write_har
     with contextlib.suppress(ImportError):
-        from inspector.core.export_curl import write_curl
+        from inspector.core.io.export_curl import write_curl
 
         found["curl"] = write_curl
     return found
@@ -43,9 +43,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from inspector.commands import UserError
     from inspector.commands.runtime import data_dir, open_store
-    from inspector.core.atomic_file import atomic_file
-    from inspector.core.filter_query import FilterError, parse_filter
+    from inspector.core.io.atomic_file import atomic_file
     from inspector.core.paths import DB_FILENAME
+    from inspector.core.store.filter_query import FilterError, parse_filter
 
     write = writers().get(args.format)
     if write is None:

@@ -13,10 +13,10 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QSettings, QTimer
 
     from inspector.commands.runtime import TokenSync
-    from inspector.core.event_store import EventStore
-    from inspector.core.listener import ListenerConfig
-    from inspector.core.token_check import TokenRing
-    from inspector.ui.main_window import MainWindow
+    from inspector.core.capture.listener import ListenerConfig
+    from inspector.core.capture.token_ring import TokenRing
+    from inspector.core.store.event_store import EventStore
+    from inspector.ui.window.main_window import MainWindow
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -91,8 +91,8 @@ def start_window(
     than failing at start. Other bind errors (bad address, privileged port) are the user's to fix.
     """
     from inspector.commands import UserError
-    from inspector.core.listener import Listener, ListenerBindError
-    from inspector.ui.main_window import build_main_window
+    from inspector.core.capture.listener import Listener, ListenerBindError
+    from inspector.ui.window.main_window import build_main_window
 
     listener = Listener(store, config, tokens)
     try:
@@ -119,10 +119,10 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QThreadPool
 
     from inspector.commands.runtime import TokenSync, config_dir, explicit_token, open_store
-    from inspector.core.listener import ListenerConfig
+    from inspector.core.capture.listener import ListenerConfig
     from inspector.ui.app import SignalWaker, create_application, release_clipboard, window_settings
     from inspector.ui.provider_worker import wait_for_network_calls
-    from inspector.ui.webhooks_dock import add_webhooks_dock
+    from inspector.ui.webhooks.webhooks_dock import add_webhooks_dock
 
     sync = TokenSync(args)  # before the store: a bad --token-env must not create files
     tokens = sync.ring

@@ -41,7 +41,7 @@ def format_line(event: StoredEvent) -> str:
 def run(args: argparse.Namespace) -> int:
     from inspector.commands import UserError
     from inspector.commands.runtime import TokenSync, open_store
-    from inspector.core.listener import Listener, ListenerBindError, ListenerConfig
+    from inspector.core.capture.listener import Listener, ListenerBindError, ListenerConfig
 
     if args.max_body < 1:
         raise UserError("--max-body must be a positive number of bytes")

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from inspector.commands import UserError
 from inspector.core import paths
-from inspector.core.event_store import EventStore, StoreError
-from inspector.core.token_check import TokenRing
+from inspector.core.capture.token_ring import TokenRing
+from inspector.core.store.event_store import EventStore, StoreError
 
 if TYPE_CHECKING:
-    from inspector.core.secrets import SecretStore
+    from inspector.core.provider.secrets import SecretStore
 
 CLI_TOKEN_LABEL = "cli"
 
@@ -58,7 +58,7 @@ class TokenSync:
     """
 
     def __init__(self, args: argparse.Namespace) -> None:
-        from inspector.core.webhook_index import WebhookIndex
+        from inspector.core.provider.webhook_index import WebhookIndex
 
         self.ring = TokenRing()
         token = explicit_token(args)
@@ -72,7 +72,7 @@ class TokenSync:
 
     def refresh(self, *, force: bool = False) -> bool:
         """Reload tokens if the index changed; True when it did."""
-        from inspector.core.webhook_index import load_tokens
+        from inspector.core.provider.webhook_index import load_tokens
 
         signature = self.index.signature()
         if signature == self._signature and not force:
@@ -94,7 +94,7 @@ class TokenSync:
 
     def secrets(self) -> SecretStore:
         if self._secrets is None:
-            from inspector.core.secrets import SecretStore
+            from inspector.core.provider.secrets import SecretStore
 
             self._secrets = SecretStore()
         return self._secrets

@@ -28,7 +28,7 @@ from typing import Any
 TOKEN_LABEL = "self-test"
 # Files a build must ship; a bundle that lost them fails here rather than at a user's first start.
 REQUIRED_RESOURCES = ("icons/app.png", "icons/app.svg", "webhook-inspector.desktop")
-WINDOW_MODULE = "inspector.ui.main_window"
+WINDOW_MODULE = "inspector.ui.window.main_window"
 WINDOW_TIMEOUT = 10.0
 HTTP_TIMEOUT = 10.0
 
@@ -111,9 +111,9 @@ def _run_checks(report: Report, tmp: Path) -> None:
 
 
 def _check_listener_and_window(report: Report, tmp: Path) -> None:
-    from inspector.core.event_store import EventStore
-    from inspector.core.listener import Listener, ListenerConfig
-    from inspector.core.token_check import TokenRing
+    from inspector.core.capture.listener import Listener, ListenerConfig
+    from inspector.core.capture.token_ring import TokenRing
+    from inspector.core.store.event_store import EventStore
 
     try:
         store = EventStore.open(tmp / "data")
@@ -215,7 +215,7 @@ def _import_failure(module: str) -> str:
 def _keyring_in_use() -> str:
     import keyring
 
-    from inspector.core.secrets import SecretStore
+    from inspector.core.provider.secrets import SecretStore
 
     backend = keyring.get_keyring()
     # probe=False: asking which backend is enough; no read that could pop up an unlock prompt.
@@ -316,7 +316,7 @@ def _check_window(report: Report, store: Any, listener: Any, tmp: Path) -> None:
         from PySide6.QtCore import QSettings
         from PySide6.QtWidgets import QApplication
 
-        from inspector.ui.main_window import build_main_window
+        from inspector.ui.window.main_window import build_main_window
 
         app = QApplication.instance() or QApplication([sys.argv[0] or "webhook-inspector"])
         # An ini file in the temp dir: the self-test never reads or writes the user's settings.

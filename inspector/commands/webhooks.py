@@ -76,9 +76,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from inspector.core.provider_client import ProviderClient, ProviderError
-    from inspector.core.secrets import SecretStore
-    from inspector.core.webhook_index import WebhookIndex, WebhookIndexError
+    from inspector.core.provider.client import ProviderClient, ProviderError
+    from inspector.core.provider.secrets import SecretStore
+    from inspector.core.provider.webhook_index import WebhookIndex, WebhookIndexError
 
     config_dir = _config_dir(args)
     profile = _profile(args, config_dir)
@@ -113,7 +113,7 @@ def _list(args: argparse.Namespace, client: Any, store: Any, index: Any) -> int:
 
 
 def _create(args: argparse.Namespace, client: Any, store: Any, index: Any) -> int:
-    from inspector.core.webhook_index import KnownWebhook
+    from inspector.core.provider.webhook_index import KnownWebhook
 
     token = _new_token(args, store, generate=args.generate_token, action="create the webhook")
     webhook = client.create(args.url, args.events, authorization_token=token)
@@ -143,7 +143,7 @@ def _create(args: argparse.Namespace, client: Any, store: Any, index: Any) -> in
 
 
 def _update(args: argparse.Namespace, client: Any, store: Any, index: Any) -> int:
-    from inspector.core.webhook_index import KnownWebhook
+    from inspector.core.provider.webhook_index import KnownWebhook
 
     if not (args.add_event or args.remove_event or args.url or args.rotate_token or args.token_env):
         raise UserError(
@@ -178,7 +178,7 @@ def _update(args: argparse.Namespace, client: Any, store: Any, index: Any) -> in
 
 
 def _delete(args: argparse.Namespace, client: Any, store: Any, index: Any) -> int:
-    from inspector.core.provider_client import NotFoundError
+    from inspector.core.provider.client import NotFoundError
 
     try:
         client.delete(args.id)
@@ -209,7 +209,7 @@ def _config_dir(args: argparse.Namespace) -> Any:
 
 
 def _profile(args: argparse.Namespace, config_dir: Any) -> Any:
-    from inspector.core.profiles import Profile, ProfileError, ProfileStore
+    from inspector.core.provider.profiles import Profile, ProfileError, ProfileStore
 
     try:
         if args.profile:

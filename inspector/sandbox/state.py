@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from inspector.core.atomic_file import atomic_file
 from inspector.core.events import iso_utc
+from inspector.core.io.atomic_file import atomic_file
 from inspector.sandbox.catalog import new_id
 
 STATE_VERSION = 1

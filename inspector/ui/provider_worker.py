@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressBar, QWidget
 
-from inspector.core.provider_client import ProviderError
+from inspector.core.provider.client import ProviderError
 
 log = logging.getLogger(__name__)
 

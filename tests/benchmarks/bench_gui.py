@@ -137,7 +137,7 @@ def realistic_events(start: int, count: int, seed: int = 7) -> list[Any]:
 
 
 def fill_store(data_dir: Path, rows: int) -> float:
-    from inspector.core.event_store import EventStore
+    from inspector.core.store.event_store import EventStore
 
     store = EventStore.open(data_dir, synchronous="NORMAL")
     have = store.count()
@@ -233,10 +233,10 @@ def spawn_clients(url: str, total: int, clients: int) -> subprocess.Popen[str]:
 def bench_burst(total: int, clients: int) -> dict[str, Any]:
     from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer
 
-    from inspector.core.event_store import EventStore
-    from inspector.core.listener import Listener, ListenerConfig
+    from inspector.core.capture.listener import Listener, ListenerConfig
+    from inspector.core.store.event_store import EventStore
     from inspector.ui.app import create_application
-    from inspector.ui.main_window import build_main_window
+    from inspector.ui.window.main_window import build_main_window
 
     app = create_application()
     tmp = Path(tempfile.mkdtemp(prefix="bench-burst-"))
@@ -344,10 +344,10 @@ def bench_scale_measure(data_dir: Path) -> dict[str, Any]:
     started = time.perf_counter()
     from PySide6.QtCore import QSettings
 
-    from inspector.core.event_store import EventStore
-    from inspector.core.listener import Listener, ListenerConfig
+    from inspector.core.capture.listener import Listener, ListenerConfig
+    from inspector.core.store.event_store import EventStore
     from inspector.ui.app import create_application
-    from inspector.ui.main_window import build_main_window
+    from inspector.ui.window.main_window import build_main_window
 
     app = create_application()
     imported = time.perf_counter() - started

@@ -27,8 +27,8 @@ from typing import Any
 
 from werkzeug.serving import make_server
 
-from inspector.core.event_store import EventStore
-from inspector.core.listener import Listener, ListenerConfig
+from inspector.core.capture.listener import Listener, ListenerConfig
+from inspector.core.store.event_store import EventStore
 
 TOKEN = "bench-token-0123456789"
 
@@ -219,7 +219,7 @@ def main() -> int:
             bare_runs.append(load(bare.url, opts.seconds, opts.connections))
             bare.stop()
 
-            from inspector.core.token_check import TokenRing
+            from inspector.core.capture.token_ring import TokenRing
 
             tokens = TokenRing()
             tokens.set_token("wh_bench", TOKEN)

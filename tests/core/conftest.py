@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from inspector.core.event_store import EventStore
+from inspector.core.capture.listener import Listener, ListenerConfig
+from inspector.core.capture.token_ring import TokenRing
 from inspector.core.events import StoredEvent
-from inspector.core.listener import Listener, ListenerConfig
-from inspector.core.token_check import TokenRing
+from inspector.core.store.event_store import EventStore
 
 MakeListener = Callable[..., Listener]
 

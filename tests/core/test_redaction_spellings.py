@@ -13,14 +13,14 @@ from urllib.parse import unquote_plus
 
 import pytest
 
-from inspector.core.event_store import EventStore
+from inspector.core.capture.listener import Listener
 from inspector.core.events import NewEvent, StoredEvent
-from inspector.core.export_curl import curl_command, write_curl
-from inspector.core.export_har import write_har
-from inspector.core.export_ndjson import write_ndjson
-from inspector.core.import_events import import_file
-from inspector.core.listener import Listener
+from inspector.core.io.export_curl import curl_command, write_curl
+from inspector.core.io.export_har import write_har
+from inspector.core.io.export_ndjson import write_ndjson
+from inspector.core.io.import_events import import_file
 from inspector.core.redaction import redact_headers
+from inspector.core.store.event_store import EventStore
 from tests.core.raw_http import raw_request
 from tests.waiting import wait_until
 

@@ -10,10 +10,10 @@ import time
 import pytest
 import requests
 
-from inspector.core.event_store import EventStore
+from inspector.core.capture.listener import Listener
+from inspector.core.capture.token_ring import TokenRing
 from inspector.core.events import FLAG_UNAUTHORIZED
-from inspector.core.listener import Listener
-from inspector.core.token_check import TokenRing
+from inspector.core.store.event_store import EventStore
 from inspector.sandbox.server import SandboxServer
 from tests.sandbox.conftest import Api, Receiver, start_sandbox
 from tests.waiting import wait_until

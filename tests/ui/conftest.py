@@ -13,9 +13,9 @@ import requests
 import shiboken6
 from PySide6.QtCore import QSettings, QThreadPool
 
-from inspector.core.event_store import EventStore
-from inspector.core.listener import Listener
-from inspector.ui.main_window import MainWindow, build_main_window
+from inspector.core.capture.listener import Listener
+from inspector.core.store.event_store import EventStore
+from inspector.ui.window.main_window import MainWindow, build_main_window
 
 Post = Callable[..., requests.Response]
 

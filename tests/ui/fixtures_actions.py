@@ -15,9 +15,9 @@ import pytest
 import requests
 from PySide6.QtCore import QSettings, QThreadPool
 
-from inspector.core.event_store import EventStore
+from inspector.core.capture.listener import Listener
 from inspector.core.events import NewEvent
-from inspector.core.listener import Listener
+from inspector.core.store.event_store import EventStore
 from tests.core.target_server import TargetServer
 
 __all__ = [

@@ -17,14 +17,14 @@ import pytest
 import requests
 from PySide6.QtCore import QSettings
 
-from inspector.core.profiles import Profile, ProfileStore
-from inspector.core.provider_client import ProviderClient, default_retry
-from inspector.core.secrets import SecretStore
-from inspector.core.token_check import TokenRing
-from inspector.core.webhook_index import WebhookIndex
+from inspector.core.capture.token_ring import TokenRing
+from inspector.core.provider.client import ProviderClient, default_retry
+from inspector.core.provider.profiles import Profile, ProfileStore
+from inspector.core.provider.secrets import SecretStore
+from inspector.core.provider.webhook_index import WebhookIndex
 from inspector.sandbox.server import SandboxServer
-from inspector.ui.webhook_actions import WebhookActions
-from inspector.ui.webhooks_panel import WebhooksPanel
+from inspector.ui.webhooks.webhook_actions import WebhookActions
+from inspector.ui.webhooks.webhooks_panel import WebhooksPanel
 
 __all__ = [
     "ACCESS_TOKEN",

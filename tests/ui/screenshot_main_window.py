@@ -24,12 +24,12 @@ import requests  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QTreeView  # noqa: E402
 
-from inspector.core.event_store import EventStore  # noqa: E402
-from inspector.core.listener import Listener, ListenerConfig  # noqa: E402
-from inspector.core.token_check import TokenRing  # noqa: E402
+from inspector.core.capture.listener import Listener, ListenerConfig  # noqa: E402
+from inspector.core.capture.token_ring import TokenRing  # noqa: E402
+from inspector.core.store.event_store import EventStore  # noqa: E402
 from inspector.sandbox.catalog import generate  # noqa: E402
 from inspector.ui.app import create_application  # noqa: E402
-from inspector.ui.main_window import build_main_window  # noqa: E402
+from inspector.ui.window.main_window import build_main_window  # noqa: E402
 
 TOKEN = "whsec_screenshot_demo_token"  # a throwaway token for this picture only
 SEQUENCE = [

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from inspector.core.event_store import EventStore
+from inspector.core.store.event_store import EventStore
 from inspector.ui.bridge import CommitNotice, EventBridge
-from inspector.ui.events_model import EventsModel
+from inspector.ui.events.events_model import EventsModel
 from tests.ui.test_events_model import model_seqs, new_event
 
 

@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTableView, QTabWidget, QV
 
 from inspector.core import events as ev
 from inspector.core.events import StoredEvent
-from inspector.ui import body_text
-from inspector.ui.detail_panes import HIGHLIGHT_CAP_CHARS, TAB_JSON, TAB_TREE, DetailPanes
-from inspector.ui.json_tree_model import COL_KEY, COL_VALUE, FETCH_BATCH, JsonTreeModel
-from inspector.ui.json_tree_view import JsonTreeView
+from inspector.ui.detail import body_text
+from inspector.ui.detail.detail_panes import HIGHLIGHT_CAP_CHARS, TAB_JSON, TAB_TREE, DetailPanes
+from inspector.ui.detail.json_tree_model import COL_KEY, COL_VALUE, FETCH_BATCH, JsonTreeModel
+from inspector.ui.detail.json_tree_view import JsonTreeView
 
 AUTHORIZED: dict[str, Any] = {
     "event_id": "evt_01J9ZQ4K7M",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from inspector.core.event_store import EventStore
-from inspector.core.listener import Listener
-from inspector.ui.diff_dialog import KIND_COLOURS, DiffDialog
+from inspector.core.capture.listener import Listener
+from inspector.core.store.event_store import EventStore
+from inspector.ui.dialogs.diff_dialog import KIND_COLOURS, DiffDialog
 from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
 from tests.ui.fixtures_actions import WAIT, envelope, post_delivery, store_events
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from inspector.core.event_store import EventStore
-from inspector.core.listener import Listener
-from inspector.ui.edit_send_dialog import EditSendDialog, check_json
-from inspector.ui.send_targets import LISTENER
+from inspector.core.capture.listener import Listener
+from inspector.core.store.event_store import EventStore
+from inspector.ui.dialogs.edit_send_dialog import EditSendDialog, check_json
+from inspector.ui.dialogs.send_targets import LISTENER
 from tests.core.target_server import TargetServer
 from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
 from tests.ui.fixtures_actions import WAIT, envelope, post_delivery, store_events

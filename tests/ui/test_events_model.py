@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
-from inspector.core.event_store import EventStore
 from inspector.core.events import NewEvent
-from inspector.core.filter_query import FilterError
+from inspector.core.store.event_store import EventStore
+from inspector.core.store.filter_query import FilterError
 from inspector.ui.bridge import CommitNotice, EventBridge
-from inspector.ui.events_model import (
+from inspector.ui.events.events_model import (
     COL_PATH,
     COL_SIZE,
     COL_STATUS,

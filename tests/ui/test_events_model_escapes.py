@@ -8,10 +8,10 @@ from typing import Any
 import requests
 from PySide6.QtCore import Qt
 
-from inspector.core.event_store import EventStore
+from inspector.core.capture.listener import Listener
 from inspector.core.events import NewEvent
-from inspector.core.listener import Listener
-from inspector.ui.events_model import (
+from inspector.core.store.event_store import EventStore
+from inspector.ui.events.events_model import (
     COL_EVENT_ID,
     COL_METHOD,
     COL_PATH,

@@ -8,10 +8,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from inspector.core.event_store import EventStore
 from inspector.core.events import StoredEvent
-from inspector.ui.export_dialog import CURL, FIXTURES, HAR, NDJSON, ExportDialog
-from inspector.ui.import_dialog import ImportDialog
+from inspector.core.store.event_store import EventStore
+from inspector.ui.dialogs.export_dialog import CURL, FIXTURES, HAR, NDJSON, ExportDialog
+from inspector.ui.dialogs.import_dialog import ImportDialog
 from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
 from tests.ui.fixtures_actions import WAIT, envelope, store_events
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
 
-from inspector.core.event_store import EventStore
-from inspector.core.forwarder import FORWARDED_MARKER
-from inspector.core.listener import Listener
-from inspector.ui.forward_settings import KEY_TARGET_URL, ForwardSettings
+from inspector.core.actions.forwarder import FORWARDED_MARKER
+from inspector.core.capture.listener import Listener
+from inspector.core.store.event_store import EventStore
+from inspector.ui.window.forward_settings import KEY_TARGET_URL, ForwardSettings
 from tests.core.target_server import TargetServer, free_port
 from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
 from tests.ui.fixtures_actions import WAIT, envelope, post_delivery

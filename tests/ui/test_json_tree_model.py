@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
-from inspector.ui.json_tree_model import (
+from inspector.ui.detail.json_tree_model import (
     COL_KEY,
     COL_TYPE,
     COL_VALUE,

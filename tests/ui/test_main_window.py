@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.commands.gui import start_window
-from inspector.core.event_store import EventStore
+from inspector.core.capture.listener import Listener, ListenerConfig
+from inspector.core.capture.token_ring import TokenRing
 from inspector.core.events import NewEvent
-from inspector.core.listener import Listener, ListenerConfig
-from inspector.core.token_check import TokenRing
-from inspector.ui.events_model import COL_TYPE, COL_VERDICT, SeqRole
-from inspector.ui.main_window import MainWindow
+from inspector.core.store.event_store import EventStore
+from inspector.ui.events.events_model import COL_TYPE, COL_VERDICT, SeqRole
+from inspector.ui.window.main_window import MainWindow
 from tests.ui.conftest import Post, envelope
 
 

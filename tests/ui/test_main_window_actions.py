@@ -17,22 +17,22 @@ from PySide6.QtWidgets import QLabel, QMenu, QToolBar
 
 from inspector.commands.gui import attach_token_sync
 from inspector.commands.runtime import TokenSync
-from inspector.core.event_store import EventStore
-from inspector.core.export_ndjson import write_ndjson
-from inspector.core.listener import Listener, ListenerConfig
-from inspector.core.secrets import SecretStore
-from inspector.core.token_check import TokenRing
-from inspector.core.webhook_index import KnownWebhook, WebhookIndex
-from inspector.ui.diff_dialog import DiffDialog
-from inspector.ui.edit_send_dialog import EditSendDialog
-from inspector.ui.event_actions import FORWARDING_TAB
-from inspector.ui.events_model import COL_FORWARD, HEADERS, SeqRole
-from inspector.ui.export_dialog import ExportDialog
-from inspector.ui.import_dialog import ImportDialog
-from inspector.ui.main_window import MainWindow
-from inspector.ui.replay_dialog import ReplayDialog
-from inspector.ui.rules_dialog import RulesDialog
-from inspector.ui.send_targets import LISTENER
+from inspector.core.capture.listener import Listener, ListenerConfig
+from inspector.core.capture.token_ring import TokenRing
+from inspector.core.io.export_ndjson import write_ndjson
+from inspector.core.provider.secrets import SecretStore
+from inspector.core.provider.webhook_index import KnownWebhook, WebhookIndex
+from inspector.core.store.event_store import EventStore
+from inspector.ui.dialogs.diff_dialog import DiffDialog
+from inspector.ui.dialogs.edit_send_dialog import EditSendDialog
+from inspector.ui.dialogs.export_dialog import ExportDialog
+from inspector.ui.dialogs.import_dialog import ImportDialog
+from inspector.ui.dialogs.replay_dialog import ReplayDialog
+from inspector.ui.dialogs.rules_dialog import RulesDialog
+from inspector.ui.dialogs.send_targets import LISTENER
+from inspector.ui.events.events_model import COL_FORWARD, HEADERS, SeqRole
+from inspector.ui.window.event_actions import FORWARDING_TAB
+from inspector.ui.window.main_window import MainWindow
 from tests.core.target_server import TargetServer
 from tests.ui.fixtures_actions import drain_pool, store_events  # noqa: F401 - drain_pool: a fixture
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from inspector.core.event_store import EventStore
-from inspector.core.listener import Listener
-from inspector.ui.action_results import FAIL_COLOUR, ActionResultsView
-from inspector.ui.replay_dialog import ReplayDialog
-from inspector.ui.send_targets import LISTENER, OTHER
+from inspector.core.capture.listener import Listener
+from inspector.core.store.event_store import EventStore
+from inspector.ui.detail.action_results import FAIL_COLOUR, ActionResultsView
+from inspector.ui.dialogs.replay_dialog import ReplayDialog
+from inspector.ui.dialogs.send_targets import LISTENER, OTHER
 from tests.core.target_server import TargetServer
 from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
 from tests.ui.fixtures_actions import WAIT, GatedTarget, envelope, store_events

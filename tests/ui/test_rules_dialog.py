@@ -8,11 +8,11 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QStatusBar
 
-from inspector.core.event_store import EventStore
-from inspector.core.listener import Listener
-from inspector.core.response_rules import RuleSet
-from inspector.ui.rules_dialog import RulesDialog
-from inspector.ui.rules_indicator import RuleSetWatcher, RulesIndicator
+from inspector.core.actions.response_rules import RuleSet
+from inspector.core.capture.listener import Listener
+from inspector.core.store.event_store import EventStore
+from inspector.ui.dialogs.rules_dialog import RulesDialog
+from inspector.ui.window.rules_indicator import RuleSetWatcher, RulesIndicator
 from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
 from tests.ui.fixtures_actions import WAIT, envelope, post_delivery
 

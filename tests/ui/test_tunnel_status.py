@@ -10,8 +10,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from inspector.core.tunnel import TunnelResult, detect_tunnel
-from inspector.ui.tunnel_status import TunnelStatus
+from inspector.core.tunnel.detect import TunnelResult, detect_tunnel
+from inspector.ui.webhooks.tunnel_status import TunnelStatus
 from tests.fake_tunnel_agent import FakeAgent, ngrok_tunnels
 
 WAIT = 10_000

@@ -14,14 +14,14 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from inspector.core.event_store import EventStore
-from inspector.core.listener import Listener
-from inspector.core.profiles import LOCAL_SANDBOX
-from inspector.core.secrets import SecretStore
-from inspector.core.webhook_index import WebhookIndex
+from inspector.core.capture.listener import Listener
+from inspector.core.provider.profiles import LOCAL_SANDBOX
+from inspector.core.provider.secrets import SecretStore
+from inspector.core.provider.webhook_index import WebhookIndex
+from inspector.core.store.event_store import EventStore
 from inspector.sandbox.server import SandboxServer
-from inspector.ui.webhook_dialogs import CreateWebhookDialog, UpdateWebhookDialog
-from inspector.ui.webhooks_panel import LISTENER_PATH, WebhooksPanel
+from inspector.ui.webhooks.webhook_dialogs import CreateWebhookDialog, UpdateWebhookDialog
+from inspector.ui.webhooks.webhooks_panel import LISTENER_PATH, WebhooksPanel
 from tests.ui.fixtures_webhooks import *  # noqa: F403 - fixtures
 from tests.ui.fixtures_webhooks import (
     ACCESS_TOKEN,

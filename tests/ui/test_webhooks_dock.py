@@ -12,12 +12,12 @@ from keyring.backend import KeyringBackend
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDockWidget
 
-from inspector.core.event_store import EventStore
-from inspector.core.listener import Listener, ListenerConfig
-from inspector.core.secrets import SecretStore
-from inspector.ui.main_window import MainWindow
-from inspector.ui.tunnel_status import TunnelStatus
-from inspector.ui.webhooks_dock import WebhooksDock, add_webhooks_dock
+from inspector.core.capture.listener import Listener, ListenerConfig
+from inspector.core.provider.secrets import SecretStore
+from inspector.core.store.event_store import EventStore
+from inspector.ui.webhooks.tunnel_status import TunnelStatus
+from inspector.ui.webhooks.webhooks_dock import WebhooksDock, add_webhooks_dock
+from inspector.ui.window.main_window import MainWindow
 
 
 @pytest.fixture

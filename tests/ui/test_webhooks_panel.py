@@ -12,18 +12,18 @@ import pytest
 import shiboken6
 from PySide6.QtCore import QSettings, Qt
 
-from inspector.core.event_store import EventStore
-from inspector.core.listener import Listener
-from inspector.core.profiles import LOCAL_SANDBOX, PRODUCTION
-from inspector.core.secrets import SERVICE, SecretStore, api_token_entry, webhook_token_entry
-from inspector.core.token_check import TokenRing
-from inspector.core.tunnel import detect_tunnel
-from inspector.core.webhook_index import KnownWebhook, WebhookIndex
+from inspector.core.capture.listener import Listener
+from inspector.core.capture.token_ring import TokenRing
+from inspector.core.provider.profiles import LOCAL_SANDBOX, PRODUCTION
+from inspector.core.provider.secrets import SERVICE, SecretStore, api_token_entry, webhook_token_entry
+from inspector.core.provider.webhook_index import KnownWebhook, WebhookIndex
+from inspector.core.store.event_store import EventStore
+from inspector.core.tunnel.detect import detect_tunnel
 from inspector.sandbox.server import SandboxServer
-from inspector.ui.profile_dialog import ProfileDialog
-from inspector.ui.tunnel_status import TunnelStatus
-from inspector.ui.webhook_dialogs import CreateWebhookDialog
-from inspector.ui.webhooks_panel import KEY_PROFILE, LISTENER_PATH, build_webhooks_panel
+from inspector.ui.webhooks.profile_dialog import ProfileDialog
+from inspector.ui.webhooks.tunnel_status import TunnelStatus
+from inspector.ui.webhooks.webhook_dialogs import CreateWebhookDialog
+from inspector.ui.webhooks.webhooks_panel import KEY_PROFILE, LISTENER_PATH, build_webhooks_panel
 from tests.fake_tunnel_agent import FakeAgent, ngrok_tunnels
 from tests.ui.fixtures_webhooks import *  # noqa: F403 - fixtures
 from tests.ui.fixtures_webhooks import (
@@ -217,7 +217,7 @@ def test_new_user_flow_in_the_real_window(
     transaction.authorized webhook with a generated token, send a test event, see it verified."""
     from PySide6.QtWidgets import QDockWidget
 
-    from inspector.ui.events_model import COL_VERDICT, SummaryRole
+    from inspector.ui.events.events_model import COL_VERDICT, SummaryRole
 
     window = make_window(store, listener)
     # Embedded the way the report tells the window's owner to.
@@ -290,7 +290,7 @@ def test_add_a_user_defined_profile(
 def test_worker_reports_any_failure_as_a_sentence_off_the_gui_thread(qtbot: Any) -> None:
     import threading
 
-    from inspector.core.provider_client import ProviderError
+    from inspector.core.provider.client import ProviderError
     from inspector.ui.provider_worker import ProviderWorker
 
     worker = ProviderWorker()

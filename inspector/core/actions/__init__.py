@@ -1,0 +1,1 @@
+"""What a developer does with stored events: forward, replay, answer by rule, compare."""

@@ -1,0 +1,1 @@
+"""Files in and out: NDJSON/HAR/cURL export, import, test fixtures, atomic writes."""

@@ -1,0 +1,1 @@
+"""The event store: SQLite schema and migrations, the filter language, the group-commit writer."""

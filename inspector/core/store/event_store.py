@@ -1,0 +1,489 @@
+"""Durable store of every delivery attempt: SQLite in WAL mode, one connection per thread."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from inspector.core import events as ev
+from inspector.core.events import EventSummary, NewEvent, StoredEvent
+from inspector.core.paths import DB_FILENAME, DataDirError, ensure_dir
+from inspector.core.store.filter_query import Filter, parse_filter
+from inspector.core.store.migrations import SchemaTooNewError, migrate
+
+SORTABLE = (
+    "seq",
+    "received_at",
+    "method",
+    "path",
+    "event_identifier",
+    "event_id",
+    "status",
+    "body_size",
+)
+_INSERT_HEAD = (
+    "INSERT INTO events (received_at, method, path, query, headers, body, body_size, status,"
+    " duration_ms, event_id, event_identifier, flags, webhook_id, remote_addr, error, duplicate_of)"
+    " VALUES "
+)
+_ROW_MARKS = "(" + ",".join("?" * 16) + ")"
+_FLAGS_COLUMN = 11  # index of flags in a prepare_row tuple
+# Rows per INSERT statement: 16 variables a row stays far below SQLite's bound-variable limit
+# (32,766 in current builds, 999 in builds before 3.32 — then a batch this large fails loudly).
+_CHUNK_ROWS = 1000
+# Distinct event types by a loose index scan: jump from one value to the next instead of reading
+# every row, so this stays fast with a million events.
+_DISTINCT_TYPES = """
+WITH RECURSIVE t(v) AS (
+    SELECT MIN(event_identifier) FROM events
+    UNION ALL
+    SELECT (SELECT MIN(event_identifier) FROM events WHERE event_identifier > t.v)
+    FROM t WHERE t.v IS NOT NULL
+)
+SELECT v FROM t WHERE v IS NOT NULL
+"""
+_SUMMARY_COLUMNS = (
+    "seq, received_at, method, path, event_id, event_identifier, status, body_size, flags, "
+    "webhook_id, duplicate_of, forward_status"
+)
+_FULL_COLUMNS = (
+    "seq, received_at, method, path, query, headers, body, body_size, status, duration_ms, event_id, "
+    "event_identifier, flags, webhook_id, duplicate_of, remote_addr, error, extra"
+)
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written; the message is for the user."""
+
+
+def _encode_flags(flags: Sequence[str]) -> str:
+    return "," + "".join(f"{f}," for f in flags)
+
+
+def _decode_flags(text: str) -> tuple[str, ...]:
+    return tuple(f for f in text.split(",") if f)
+
+
+class EventStore:
+    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
+        self.path = path
+        # NORMAL in WAL mode: a committed (acknowledged) delivery survives a crash or kill of this
+        # process; only an OS crash or power cut can lose the last commits. FULL (fsync per commit)
+        # is there for those who want that too, at a measured cost of throughput.
+        self._synchronous = synchronous
+        self._local = threading.local()
+        self._all_conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        self._closed = False
+        # All writes go through one connection: request threads come and go (one per HTTP
+        # connection), and opening a connection per write would cost more than the write.
+        self._write_lock = threading.Lock()
+        self._write_conn: sqlite3.Connection | None = None
+        try:
+            conn = self._conn()
+            migrate(conn)
+        except SchemaTooNewError as exc:
+            self.close()
+            raise StoreError(str(exc)) from exc
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StoreError(f"cannot open the event database {path}: {exc}") from exc
+
+    @classmethod
+    def open(cls, data_dir: Path, **kwargs: Any) -> EventStore:
+        try:
+            ensure_dir(Path(data_dir))
+        except DataDirError as exc:
+            raise StoreError(str(exc)) from exc
+        return cls(Path(data_dir) / DB_FILENAME, **kwargs)
+
+    # -- connections ---------------------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        conn = self._connect()
+        self._local.conn = conn
+        return conn
+
+    def _writer(self) -> sqlite3.Connection:
+        """The shared write connection; callers hold self._write_lock."""
+        if self._write_conn is None:
+            self._write_conn = self._connect()
+        return self._write_conn
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreError("the event store is closed")
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves so a batch is exactly one transaction.
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self._synchronous}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        with self._conns_lock:
+            self._all_conns.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._conns_lock:
+            self._closed = True
+            conns, self._all_conns = self._all_conns, []
+            self._write_conn = None
+        for conn in conns:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
+        self._local = threading.local()
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def insert_many(self, new_events: Sequence[NewEvent]) -> list[StoredEvent]:
+        """Store a batch in one transaction; returns the stored rows with seq and duplicate_of set.
+
+        A delivery is a duplicate when an earlier accepted (2xx) row has the same event_id; it is
+        stored as its own row pointing at the first one.
+        """
+        return self.insert_prepared(new_events, [prepare_row(e) for e in new_events])
+
+    def insert_prepared(
+        self, new_events: Sequence[NewEvent], rows: Sequence[tuple[Any, ...]]
+    ) -> list[StoredEvent]:
+        """insert_many with rows already made by prepare_row (on the threads that received them).
+
+        Under load this is the one serial step, and CPython's sqlite3 lets go of the GIL around
+        every statement step; getting it back while request threads run costs up to a switch
+        interval each time. So a batch is two steps in the common case: one lookup of earlier
+        deliveries of its event_ids, one multi-row INSERT (a single statement is its own
+        transaction). Large batches (imports) go in chunks inside one explicit transaction.
+        """
+        if not new_events:
+            return []
+        n = len(new_events)
+        with self._write_lock:
+            conn = self._writer()
+            accepted = [
+                e.event_id if e.event_id is not None and 200 <= e.status < 300 else None for e in new_events
+            ]
+            earlier = self._first_accepted(conn, {i for i in accepted if i is not None})
+            dup_of: list[int | None] = [None] * n
+            in_batch: dict[int, int] = {}  # row index -> index of the first row with its event_id
+            first_index: dict[str, int] = {}
+            for i, event_id in enumerate(accepted):
+                if event_id is None:
+                    continue
+                if event_id in earlier:
+                    dup_of[i] = earlier[event_id]
+                elif event_id in first_index:
+                    in_batch[i] = first_index[event_id]
+                else:
+                    first_index[event_id] = i
+            params: list[Any] = []
+            for i, row in enumerate(rows):
+                if dup_of[i] is None:
+                    params.extend(row)
+                else:
+                    flags = row[_FLAGS_COLUMN] + "duplicate,"
+                    params.extend((*row[:_FLAGS_COLUMN], flags, *row[_FLAGS_COLUMN + 1 :]))
+                params.append(dup_of[i])
+            if n <= _CHUNK_ROWS and not in_batch:
+                last = int(conn.execute(_INSERT_HEAD + ",".join([_ROW_MARKS] * n), params).lastrowid or 0)
+            else:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    last = 0
+                    width = len(params) // n
+                    for start in range(0, n, _CHUNK_ROWS):
+                        count = min(_CHUNK_ROWS, n - start)
+                        chunk = params[start * width : (start + count) * width]
+                        sql = _INSERT_HEAD + ",".join([_ROW_MARKS] * count)
+                        last = int(conn.execute(sql, chunk).lastrowid or 0)
+                    first = last - n + 1  # one writer, one transaction: consecutive seqs
+                    for i, j in in_batch.items():
+                        dup_of[i] = first + j  # the same event_id earlier in this batch
+                    conn.executemany(
+                        "UPDATE events SET duplicate_of = ?, flags = flags || 'duplicate,' WHERE seq = ?",
+                        [(dup_of[i], first + i) for i in in_batch],
+                    )
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+        first = last - n + 1
+        return [_stored(first + i, e, dup_of[i]) for i, e in enumerate(new_events)]
+
+    @staticmethod
+    def _first_accepted(conn: sqlite3.Connection, event_ids: set[str]) -> dict[str, int]:
+        """event_id -> seq of its first accepted delivery, for those that have one."""
+        if not event_ids:
+            return {}
+        ids = list(event_ids)
+        found: dict[str, int] = {}
+        for start in range(0, len(ids), _CHUNK_ROWS):  # SQLite caps the number of bound variables
+            chunk = ids[start : start + _CHUNK_ROWS]
+            marks = ",".join("?" * len(chunk))
+            # "+status": look up by the event_id index only; the status index would scan every 2xx row.
+            rows = conn.execute(
+                f"SELECT event_id, MIN(seq) FROM events WHERE event_id IN ({marks})"
+                " AND +status BETWEEN 200 AND 299 GROUP BY event_id",
+                chunk,
+            ).fetchall()
+            found.update(rows)
+        return found
+
+    def set_extra(self, seq: int, key: str, value: Any) -> None:
+        """Attach a JSON-able result (forwarding, replay) to an event without rewriting it."""
+        with self._write_lock:
+            self._set_extra(self._writer(), seq, key, value)
+
+    def _set_extra(self, conn: sqlite3.Connection, seq: int, key: str, value: Any) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(
+                "UPDATE events SET extra = json_set(extra, '$.' || ?, json(?)) WHERE seq = ?",
+                (key, json.dumps(value), seq),
+            )
+            if key == "forward" and isinstance(value, dict):
+                # 0 = forwarding was tried and got no HTTP answer (refused, timeout, dropped).
+                status = value.get("status")
+                conn.execute(
+                    "UPDATE events SET forward_status = ? WHERE seq = ?",
+                    (status if isinstance(status, int) else 0, seq),
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def clear(self) -> None:
+        with self._write_lock:
+            conn = self._writer()
+            conn.execute("DELETE FROM events")
+            # Reclaim the space: a cleared history should not keep hundreds of MB of old bodies.
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("VACUUM")
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def get(self, seq: int) -> StoredEvent | None:
+        row = self._conn().execute(f"SELECT {_FULL_COLUMNS} FROM events WHERE seq = ?", (seq,)).fetchone()
+        return _full(row) if row else None
+
+    def query(
+        self,
+        filter_text: str | Filter = "",
+        *,
+        limit: int = 200,
+        offset: int = 0,
+        order_by: str = "seq",
+        descending: bool = True,
+    ) -> list[EventSummary]:
+        flt = filter_text if isinstance(filter_text, Filter) else parse_filter(filter_text)
+        if order_by not in SORTABLE:
+            raise ValueError(f"cannot sort by {order_by!r}")
+        direction = "DESC" if descending else "ASC"
+        if order_by == "seq" and len(flt.type_globs) == 1:
+            rows = self._query_per_type(flt, limit, offset, direction)
+            if rows is not None:
+                return [_summary(r) for r in rows]
+        # seq as the tie-breaker keeps paging stable when many rows share a sort value.
+        order = f"{order_by} {direction}" + ("" if order_by == "seq" else f", seq {direction}")
+        where = f"WHERE {flt.where}" if flt.where else ""
+        rows = (
+            self._conn()
+            .execute(
+                f"SELECT {_SUMMARY_COLUMNS} FROM events {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                (*flt.params, limit, offset),
+            )
+            .fetchall()
+        )
+        return [_summary(r) for r in rows]
+
+    def _query_per_type(
+        self, flt: Filter, limit: int, offset: int, direction: str
+    ) -> list[tuple[Any, ...]] | None:
+        """A page of a `type:glob` filter in seq order, one index walk per matching type.
+
+        SQLite answers `event_identifier GLOB 'card.*' ORDER BY seq` by collecting every match and
+        sorting it (seconds on a million rows); per exact type the (event_identifier, seq) index is
+        already in order, so each branch stops after one page and only those pages are merged.
+        """
+        conn = self._conn()
+        pattern = flt.type_globs[0]
+        types = [r[0] for r in conn.execute(f"SELECT v FROM ({_DISTINCT_TYPES}) WHERE v GLOB ?", (pattern,))]
+        if not types:
+            return []
+        if len(types) > 64:
+            return None
+        branch = (
+            f"SELECT * FROM (SELECT {_SUMMARY_COLUMNS} FROM events"
+            f" WHERE event_identifier = ? AND {flt.where} ORDER BY seq {direction} LIMIT ?)"
+        )
+        sql = " UNION ALL ".join([branch] * len(types)) + f" ORDER BY seq {direction} LIMIT ? OFFSET ?"
+        params: list[object] = []
+        for t in types:
+            params.extend((t, *flt.params, offset + limit))
+        return conn.execute(sql, (*params, limit, offset)).fetchall()
+
+    def query_after(
+        self, after_seq: int, filter_text: str | Filter = "", limit: int = 10_000
+    ) -> list[EventSummary]:
+        """Rows newer than `after_seq`, oldest first: what a live view appends after a burst."""
+        flt = filter_text if isinstance(filter_text, Filter) else parse_filter(filter_text)
+        where = "seq > ?" + (f" AND {flt.where}" if flt.where else "")
+        rows = (
+            self._conn()
+            .execute(
+                f"SELECT {_SUMMARY_COLUMNS} FROM events WHERE {where} ORDER BY seq ASC LIMIT ?",
+                (after_seq, *flt.params, limit),
+            )
+            .fetchall()
+        )
+        return [_summary(r) for r in rows]
+
+    def count(self, filter_text: str | Filter = "") -> int:
+        flt = filter_text if isinstance(filter_text, Filter) else parse_filter(filter_text)
+        where = f"WHERE {flt.where}" if flt.where else ""
+        (n,) = self._conn().execute(f"SELECT COUNT(*) FROM events {where}", flt.params).fetchone()
+        return int(n)
+
+    def max_seq(self) -> int:
+        (n,) = self._conn().execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
+        return int(n)
+
+    def event_types(self) -> list[str]:
+        rows = self._conn().execute(_DISTINCT_TYPES).fetchall()
+        return [r[0] for r in rows]
+
+    def iter_events(
+        self, filter_text: str | Filter = "", *, seqs: Sequence[int] | None = None, batch: int = 500
+    ) -> Iterator[StoredEvent]:
+        """Full events, oldest first, read in batches so an export of millions stays small in memory."""
+        flt = filter_text if isinstance(filter_text, Filter) else parse_filter(filter_text)
+        if seqs is not None:
+            ordered = sorted(set(seqs))
+            for i in range(0, len(ordered), batch):
+                chunk = ordered[i : i + batch]
+                marks = ",".join("?" * len(chunk))
+                where = f"seq IN ({marks})" + (f" AND {flt.where}" if flt.where else "")
+                rows = (
+                    self._conn()
+                    .execute(
+                        f"SELECT {_FULL_COLUMNS} FROM events WHERE {where} ORDER BY seq",
+                        (*chunk, *flt.params),
+                    )
+                    .fetchall()
+                )
+                yield from (_full(r) for r in rows)
+            return
+        last = 0
+        while True:
+            where = "seq > ?" + (f" AND {flt.where}" if flt.where else "")
+            rows = (
+                self._conn()
+                .execute(
+                    f"SELECT {_FULL_COLUMNS} FROM events WHERE {where} ORDER BY seq LIMIT ?",
+                    (last, *flt.params, batch),
+                )
+                .fetchall()
+            )
+            if not rows:
+                return
+            yield from (_full(r) for r in rows)
+            last = rows[-1][0]
+
+    def integrity_check(self) -> str:
+        (result,) = self._conn().execute("PRAGMA integrity_check").fetchone()
+        return str(result)
+
+
+def prepare_row(e: NewEvent) -> tuple[Any, ...]:
+    return (
+        e.received_at,
+        e.method,
+        e.path,
+        e.query,
+        json.dumps([list(h) for h in e.headers]),
+        e.body,
+        len(e.body) if e.body_size is None else e.body_size,
+        e.status,
+        e.duration_ms,
+        e.event_id,
+        e.event_identifier,
+        _encode_flags(e.flags),
+        e.webhook_id,
+        e.remote_addr,
+        e.error,
+    )
+
+
+def _stored(seq: int, e: NewEvent, duplicate_of: int | None) -> StoredEvent:
+    flags = e.flags
+    if duplicate_of is not None and ev.FLAG_DUPLICATE not in flags:
+        flags = (*flags, ev.FLAG_DUPLICATE)
+    return StoredEvent(
+        seq=seq,
+        received_at=e.received_at,
+        method=e.method,
+        path=e.path,
+        query=e.query,
+        headers=e.headers,
+        body=e.body,
+        body_size=len(e.body) if e.body_size is None else e.body_size,
+        status=e.status,
+        duration_ms=e.duration_ms,
+        event_id=e.event_id,
+        event_identifier=e.event_identifier,
+        flags=flags,
+        webhook_id=e.webhook_id,
+        duplicate_of=duplicate_of,
+        remote_addr=e.remote_addr,
+        error=e.error,
+    )
+
+
+def _summary(r: tuple[Any, ...]) -> EventSummary:
+    return EventSummary(
+        seq=r[0],
+        received_at=r[1],
+        method=r[2],
+        path=r[3],
+        event_id=r[4],
+        event_identifier=r[5],
+        status=r[6],
+        body_size=r[7],
+        flags=_decode_flags(r[8]),
+        webhook_id=r[9],
+        duplicate_of=r[10],
+        forward_status=r[11],
+    )
+
+
+def _full(r: tuple[Any, ...]) -> StoredEvent:
+    return StoredEvent(
+        seq=r[0],
+        received_at=r[1],
+        method=r[2],
+        path=r[3],
+        query=r[4],
+        headers=tuple((str(k), str(v)) for k, v in json.loads(r[5])),
+        body=bytes(r[6]),
+        body_size=r[7],
+        status=r[8],
+        duration_ms=r[9],
+        event_id=r[10],
+        event_identifier=r[11],
+        flags=_decode_flags(r[12]),
+        webhook_id=r[13],
+        duplicate_of=r[14],
+        remote_addr=r[15],
+        error=r[16],
+        extra=json.loads(r[17]) if r[17] else {},
+    )

@@ -1,0 +1,1 @@
+"""Public URLs: detecting a running ngrok/cloudflared agent."""

@@ -1,0 +1,1 @@
+"""The events table: its model over the store, the filter bar, the verdict badges."""

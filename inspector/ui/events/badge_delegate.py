@@ -1,0 +1,105 @@
+"""Paints the verdict column as small coloured pills (unauthorized, duplicate, invalid JSON, …)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPixmap, QPixmapCache
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from inspector.ui.events.events_model import BadgesRole
+
+# Mid-saturation colours with white text read on both light and dark palettes.
+KIND_COLORS: dict[str, QColor] = {
+    "bad": QColor(0xC6, 0x3B, 0x3B),
+    "warn": QColor(0xC2, 0x7C, 0x0E),
+    "info": QColor(0x5B, 0x6B, 0x7F),
+    "ok": QColor(0x2E, 0x8B, 0x57),
+}
+_WHITE = QColor(255, 255, 255)
+_PAD_X = 6
+_GAP = 4
+
+
+class BadgeDelegate(QStyledItemDelegate):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._font_key = ""
+        self._font: QFont | None = None
+        self._metrics: QFontMetrics | None = None
+        self._widths: dict[str, int] = {}
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        # Background and selection from the style, as for any cell; then the pills on top.
+        widget = option.widget
+        style = widget.style() if widget is not None else None
+        if style is not None:
+            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
+        badges = index.data(BadgesRole)
+        if not badges:
+            return
+        rect = option.rect.adjusted(3, 3, -3, -3)
+        ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+        # Rows share a handful of badge sets: draw each set once, then every repaint is a blit.
+        # QPixmapCache (not a dict of ours): Qt owns and frees the pixmaps with the application.
+        key = f"wi-badges:{badges}:{rect.width()}x{rect.height()}@{ratio}:{option.font.key()}"
+        pixmap = QPixmapCache.find(key)
+        if pixmap is None:
+            pixmap = self._render(badges, rect.width(), rect.height(), ratio, option.font)
+            QPixmapCache.insert(key, pixmap)
+        painter.drawPixmap(rect.topLeft(), pixmap)
+
+    def _render(
+        self, badges: tuple[tuple[str, str], ...], width: int, height: int, ratio: float, base: QFont
+    ) -> QPixmap:
+        pixmap = QPixmap(max(1, round(width * ratio)), max(1, round(height * ratio)))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        font, metrics = self._font_for(base)
+        painter = QPainter(pixmap)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setFont(font)
+            x = 0.0
+            for text, kind in badges:
+                w = self._width(metrics, text)
+                if x + w > width:
+                    break  # the tooltip/display text still lists them all
+                pill = QRectF(x, 0, w, height)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(KIND_COLORS.get(kind, KIND_COLORS["info"]))
+                painter.drawRoundedRect(pill, height / 2, height / 2)
+                painter.setPen(_WHITE)
+                painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+                x += w + _GAP
+        finally:
+            painter.end()
+        return pixmap
+
+    def _font_for(self, base: QFont) -> tuple[QFont, QFontMetrics]:
+        # Painting runs per visible cell on every repaint: build the small font once per base font.
+        key = base.key()
+        if self._font_key != key:
+            font = QFont(base)
+            font.setPointSizeF(max(base.pointSizeF() * 0.85, 7.0))
+            self._font_key, self._font, self._metrics = key, font, QFontMetrics(font)
+            self._widths = {}
+        assert self._font is not None and self._metrics is not None
+        return self._font, self._metrics
+
+    def _width(self, metrics: QFontMetrics, text: str) -> int:
+        width = self._widths.get(text)
+        if width is None:
+            width = self._widths[text] = metrics.horizontalAdvance(text) + 2 * _PAD_X
+        return width
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        base = super().sizeHint(option, index)
+        badges = index.data(BadgesRole) or ()
+        _font, metrics = self._font_for(option.font)
+        width = sum(self._width(metrics, t) + _GAP for t, _k in badges) + 6
+        return QSize(max(base.width(), width), base.height())

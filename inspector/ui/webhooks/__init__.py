@@ -1,0 +1,1 @@
+"""The Webhooks panel: profiles, registered webhooks and their dialogs, the tunnel status."""

@@ -1,0 +1,1 @@
+"""The main window: its layout, menus and actions, status bar, forwarding controls."""

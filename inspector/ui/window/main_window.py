@@ -1,0 +1,534 @@
+"""The main window: filter bar, live events table, detail panes, status bar.
+
+Built by `build_main_window(store, listener, settings)` so tests run it on a temp dir with a real
+listener; the window never opens the user's home, keyring or network by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.core.capture.listener import Listener
+from inspector.core.events import StoredEvent
+from inspector.core.store.event_store import EventStore
+from inspector.core.store.filter_query import FilterError
+from inspector.ui.background import BackgroundRunner
+from inspector.ui.bridge import CommitNotice, EventBridge
+from inspector.ui.detail.detail_panes import DetailPanes
+from inspector.ui.events.badge_delegate import BadgeDelegate
+from inspector.ui.events.events_model import (
+    COL_EVENT_ID,
+    COL_FORWARD,
+    COL_METHOD,
+    COL_PATH,
+    COL_SIZE,
+    COL_STATUS,
+    COL_TIME,
+    COL_TYPE,
+    COL_VERDICT,
+    SORT_KEYS,
+    EventsModel,
+    SeqRole,
+)
+from inspector.ui.events.filter_bar import FilterBar, quote_value
+from inspector.ui.window.event_actions import EventActions
+from inspector.ui.window.status_bar import StatusControls
+
+DEFAULT_WIDTHS = {
+    COL_TIME: 175,
+    COL_METHOD: 64,
+    COL_PATH: 150,
+    COL_TYPE: 190,
+    COL_EVENT_ID: 170,
+    COL_STATUS: 56,
+    COL_SIZE: 72,
+    COL_VERDICT: 200,
+    COL_FORWARD: 90,
+}
+COUNTS_LABEL_MS = 250  # how often "N of M events" may change during a burst
+# How far a duplicate jump scrolls through pages before narrowing the table to the event id.
+MAX_JUMP_PAGES = 50
+
+KEY_GEOMETRY = "window/geometry"
+KEY_SPLITTER = "window/splitter"
+KEY_HEADER = "table/header"
+KEY_FOLLOW = "capture/follow"
+
+
+class MainWindow(QMainWindow):
+    listenerAttached = Signal(str)  # the listener URL, once one is running
+    eventShown = Signal(object)  # the StoredEvent (or None) the detail panes now show
+
+    def __init__(self, store: EventStore, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Webhook Inspector")
+        self.store = store
+        self.settings = settings
+        self.listener: Listener | None = None
+        self._selected_seq: int | None = None
+        self._wanted_seq: int | None = None
+        self._paused_new = 0
+        self._shown_once = False
+        self.clear_dialog: QMessageBox | None = None
+        self.port_dialog: QMessageBox | None = None
+
+        self.model = EventsModel(store, self)
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setObjectName("countsLabelTimer")
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.setInterval(COUNTS_LABEL_MS)
+        self._counts_timer.timeout.connect(self._show_counts)
+        self.bridge = EventBridge(self)
+        self.runner = BackgroundRunner(self)
+        self.filter_bar = FilterBar(self)
+        self.table = self._build_table()
+        self.panes = DetailPanes(self)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.panes)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+
+        central = QWidget(self)
+        central.setObjectName("centralWidget")
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.status = StatusControls(self.statusBar())
+        self._build_actions()
+        self.event_actions = EventActions(self)
+        self._wire()
+        self.model.refresh()
+        self.filter_bar.set_types(store.event_types())
+
+    # -- construction --------------------------------------------------------------------------
+
+    def _build_table(self) -> QTableView:
+        table = QTableView(self)
+        table.setObjectName("eventsTable")
+        table.setModel(self.model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        # Several rows for replay, export and diff; the panes follow the current row.
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.setTabKeyNavigation(False)
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = table.horizontalHeader()
+        header.setObjectName("eventsTableHeader")
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        for col, width in DEFAULT_WIDTHS.items():
+            table.setColumnWidth(col, width)
+        table.setItemDelegateForColumn(COL_VERDICT, BadgeDelegate(table))
+        # Indicator first, so enabling sorting does not trigger a second load of the same order.
+        header.setSortIndicator(COL_TIME, Qt.SortOrder.DescendingOrder)
+        table.setSortingEnabled(True)
+        header.sortIndicatorChanged.connect(self._keep_indicator_on_sql_order)
+        return table
+
+    def _keep_indicator_on_sql_order(self, column: int, _order: Qt.SortOrder) -> None:
+        # The verdict column has no SQL order: put the arrow back on the column actually sorted.
+        if column in SORT_KEYS:
+            return
+        order_by, descending = self.model.order
+        current = next((c for c, key in SORT_KEYS.items() if key == order_by), COL_TIME)
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        self.table.horizontalHeader().setSortIndicator(current, order)
+
+    def _action(
+        self, name: str, text: str, slot: Callable[..., object], shortcut: QKeySequence | str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.focus_filter_action = self._action("focusFilterAction", "Find…", self.focus_filter, "Ctrl+F")
+        self.copy_body_action = self._action("copyBodyAction", "Copy body", self.copy_body, "Ctrl+C")
+        self.clear_filter_action = self._action(
+            "clearFilterAction", "Clear filter", self.clear_filter, "Ctrl+L"
+        )
+        self.pause_action = self._action("pauseAction", "Pause", self._on_pause_toggled)
+        self.pause_action.setCheckable(True)
+        self.pause_action.setToolTip("Stop streaming new rows into the table (they are still recorded)")
+        self.follow_action = self._action("followAction", "Follow newest", self._on_follow_toggled)
+        self.follow_action.setCheckable(True)
+        self.follow_action.setToolTip("Select each new delivery as it arrives")
+        self.clear_history_action = self._action(
+            "clearHistoryAction", "Clear history…", self.confirm_clear_history
+        )
+        self.clear_history_action.setToolTip("Delete every stored delivery")
+        self.copy_url_action = self._action("copyUrlAction", "Copy listener URL", self.status.copy_url)
+        self.quit_action = self._action("quitAction", "Quit", self.close, "Ctrl+Q")
+
+        self.status.pause_button.setDefaultAction(self.pause_action)
+        self.status.follow_toggle.setDefaultAction(self.follow_action)
+        self.status.clear_button.setDefaultAction(self.clear_history_action)
+
+        menus = self.menuBar()
+        menus.setObjectName("menuBar")
+        file_menu = menus.addMenu("&File")
+        file_menu.setObjectName("fileMenu")
+        file_menu.addAction(self.quit_action)
+        edit_menu = menus.addMenu("&Edit")
+        edit_menu.setObjectName("editMenu")
+        for action in (
+            self.copy_body_action,
+            self.copy_url_action,
+            self.focus_filter_action,
+            self.clear_filter_action,
+        ):
+            edit_menu.addAction(action)
+        capture_menu = menus.addMenu("&Capture")
+        capture_menu.setObjectName("captureMenu")
+        capture_menu.addAction(self.pause_action)
+        capture_menu.addAction(self.follow_action)
+        capture_menu.addSeparator()
+        capture_menu.addAction(self.clear_history_action)
+
+    def _wire(self) -> None:
+        self.bridge.committed.connect(self._on_committed)
+        self.model.countsChanged.connect(self._on_counts)
+        self.model.streamed.connect(self._on_streamed)
+        self.model.loaded.connect(self._on_loaded)
+        self.model.jobFailed.connect(lambda msg: self.statusBar().showMessage(msg, 5000))
+        self.filter_bar.queryChanged.connect(self.apply_query)
+        self.filter_bar.navigate.connect(self.move_selection)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
+        self.panes.duplicateActivated.connect(self.select_seq)
+        self.runner.done.connect(self._on_job_done)
+        self.runner.failed.connect(lambda _tag, err: self.statusBar().showMessage(str(err), 5000))
+        self.status.set_count(None)
+
+    # -- listener ------------------------------------------------------------------------------
+
+    def attach_listener(self, listener: Listener) -> None:
+        if self.listener is not None and self.listener is not listener:
+            self.listener.unsubscribe(self.bridge.on_committed)
+        self.listener = listener
+        listener.subscribe(self.bridge.on_committed)
+        self.event_actions.attach_listener(listener)
+        self.status.set_url(listener.url)
+        self.setWindowTitle(f"Webhook Inspector — {listener.url}")
+        # Anything committed between our first page and the subscription is caught up now; the
+        # model counts only rows it has not accounted for yet.
+        newest = self.store.max_seq()
+        self.model.on_committed(CommitNotice(newest, newest, frozenset()))
+        self.listenerAttached.emit(listener.url)
+
+    def show_listener_problem(self, message: str) -> None:
+        self.status.set_url(None, message)
+        self.statusBar().showMessage(message, 10000)
+
+    def offer_free_port(self, message: str, start_free: Callable[[], Listener]) -> QMessageBox:
+        """Say the port is taken and offer to listen on any free port instead (non-blocking)."""
+        self.show_listener_problem(message)
+        box = QMessageBox(self)
+        box.setObjectName("portTakenDialog")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Port in use")
+        box.setText(message[:1].upper() + message[1:] + ".")
+        box.setInformativeText(
+            "Listen on a free port instead? Point your tunnel at the new address shown in the status bar."
+        )
+        use_free = QPushButton("Use a free port", box)
+        use_free.setObjectName("useFreePortButton")
+        box.addButton(use_free, QMessageBox.ButtonRole.AcceptRole)
+        later = QPushButton("Not now", box)
+        later.setObjectName("notNowButton")
+        box.addButton(later, QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(use_free)
+
+        def finished(_result: int) -> None:
+            if box.clickedButton() is not use_free:
+                return
+            try:
+                listener = start_free()
+            except OSError as exc:
+                self.show_listener_problem(str(exc))
+                return
+            self.attach_listener(listener)
+
+        box.finished.connect(finished)
+        self.port_dialog = box
+        box.open()
+        return box
+
+    # -- live updates --------------------------------------------------------------------------
+
+    def _on_committed(self, notice: CommitNotice) -> None:
+        if self.model.paused:
+            self._paused_new += notice.new_count
+            self.status.set_paused_new(self._paused_new)
+        self.model.on_committed(notice)
+        if notice.event_types:
+            self.filter_bar.add_types(notice.event_types)
+
+    def _on_counts(self) -> None:
+        # A label change re-lays out and repaints the whole status bar: during a burst, show the
+        # counts a few times a second rather than on every model update.
+        if not self._counts_timer.isActive():
+            self._counts_timer.start()
+
+    def _show_counts(self) -> None:
+        self.filter_bar.show_counts(self.model.matching_count, self.model.total_count)
+        self.status.set_count(self.model.total_count)
+
+    def _on_streamed(self, newest_seq: int) -> None:
+        if self.follow_action.isChecked():
+            self.select_seq(newest_seq)
+
+    def _on_pause_toggled(self, paused: bool) -> None:
+        self.pause_action.setText("Resume" if paused else "Pause")
+        if not paused:
+            self.bridge.flush_now()
+            self._paused_new = 0
+            self.status.set_paused_new(None)
+        else:
+            self.status.set_paused_new(0)
+        self.model.set_paused(paused)
+
+    def _on_follow_toggled(self, on: bool) -> None:
+        if on and self.model.rowCount() and self.model.newest_first:
+            self.select_row(0)
+
+    # -- filter --------------------------------------------------------------------------------
+
+    def apply_query(self, query: str) -> None:
+        try:
+            self.model.set_filter(query)
+        except FilterError as exc:
+            self.filter_bar.show_error(exc, query)
+            return
+        self.filter_bar.show_error(None)
+        self.model.set_counts(None, self.model.total_count)
+
+    def focus_filter(self) -> None:
+        self.filter_bar.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_bar.edit.selectAll()
+
+    def clear_filter(self) -> None:
+        self.filter_bar.clear()
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _on_loaded(self) -> None:
+        if self.model.paused:
+            # A reload (filter, sort, clear) while paused shows everything stored up to now.
+            self._paused_new = 0
+            self.status.set_paused_new(0)
+        if self._wanted_seq is not None:
+            self._try_select_wanted()
+        elif self._selected_seq is not None:
+            row = self.model.row_of_seq(self._selected_seq)
+            if row is not None:
+                self.select_row(row)
+
+    # -- selection -----------------------------------------------------------------------------
+
+    def _on_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        seq = current.data(SeqRole)
+        if seq is None or seq == self._selected_seq:
+            return
+        self._selected_seq = seq
+        self._show_event(self.store.get(seq))
+
+    def _show_event(self, event: StoredEvent | None) -> None:
+        self.panes.show_event(event)
+        self.eventShown.emit(event)
+
+    @property
+    def selected_seq(self) -> int | None:
+        """The delivery the detail panes show (the current row)."""
+        return self._selected_seq
+
+    def show_selected_again(self) -> None:
+        """Re-read the shown delivery (a forward or replay result was stored with it)."""
+        if self._selected_seq is not None:
+            self._show_event(self.store.get(self._selected_seq))
+
+    def selected_seqs(self) -> list[int]:
+        """Seqs of the selected rows, oldest first (the order replays and diffs want)."""
+        rows = self.table.selectionModel().selectedRows()
+        return sorted({seq for index in rows if (seq := index.data(SeqRole)) is not None})
+
+    def select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        if not index.isValid():
+            return
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
+
+    def move_selection(self, delta: int) -> None:
+        current = self.table.currentIndex()
+        row = (current.row() + delta) if current.isValid() else 0
+        if row >= self.model.rowCount() and self.model.canFetchMore(QModelIndex()):
+            self.model.fetch_more_now()
+        self.select_row(max(0, min(row, self.model.rowCount() - 1)))
+
+    def select_seq(self, seq: int) -> None:
+        """Select delivery `seq`, widening the filter (or narrowing to its event id) if needed."""
+        row = self.model.row_of_seq(seq)
+        if row is not None:
+            self.select_row(row)
+            return
+        self._wanted_seq = seq
+        if self.filter_bar.query():
+            self.filter_bar.clear()  # reloads; _on_loaded continues the search
+        else:
+            self._try_select_wanted()
+
+    def _try_select_wanted(self) -> None:
+        seq = self._wanted_seq
+        if seq is None:
+            return
+        pages = 0
+        while self.model.row_of_seq(seq) is None and pages < MAX_JUMP_PAGES:
+            if not self.model.canFetchMore(QModelIndex()):
+                break
+            loaded = self.model.loaded_seqs()
+            if self.model.newest_first and loaded and loaded[-1] < seq:
+                break  # newest-first and already past it: it is not in this view
+            self.model.fetch_more_now()
+            pages += 1
+        row = self.model.row_of_seq(seq)
+        if row is not None:
+            self._wanted_seq = None
+            self.select_row(row)
+            return
+        event = self.store.get(seq)
+        narrow = f"id:{quote_value(event.event_id)}" if event and event.event_id else ""
+        if narrow and self.filter_bar.query() != narrow:
+            self.filter_bar.set_text(narrow)  # reloads; _on_loaded tries again
+            return
+        self._wanted_seq = None
+        self.statusBar().showMessage(f"Delivery #{seq} is no longer stored", 5000)
+
+    def copy_body(self) -> None:
+        self.panes.copy_body()
+
+    # -- history -------------------------------------------------------------------------------
+
+    def confirm_clear_history(self) -> QMessageBox:
+        total = self.model.total_count
+        box = QMessageBox(self)
+        box.setObjectName("clearHistoryDialog")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Clear history")
+        what = f"all {total:,} stored deliveries" if total is not None else "every stored delivery"
+        box.setText(f"Delete {what}?")
+        box.setInformativeText("This cannot be undone. New deliveries keep arriving.")
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Yes).setText("Delete")
+        box.button(QMessageBox.StandardButton.Yes).setObjectName("confirmClearButton")
+
+        def finished(_result: int) -> None:
+            if box.clickedButton() is box.button(QMessageBox.StandardButton.Yes):
+                self.clear_history()
+
+        box.finished.connect(finished)
+        self.clear_dialog = box
+        box.open()
+        return box
+
+    def clear_history(self) -> None:
+        """Delete everything off the GUI thread (VACUUM of a big file takes a while)."""
+        self.clear_history_action.setEnabled(False)
+        self.statusBar().showMessage("Clearing history…")
+        self.runner.submit("clear", self.store.clear)
+
+    def _on_job_done(self, tag: object, _result: object) -> None:
+        if tag == "clear":
+            self.clear_history_action.setEnabled(True)
+            self._selected_seq = None
+            self._show_event(None)
+            self.reload_history()
+            self.statusBar().showMessage("History cleared", 3000)
+
+    def reload_history(self) -> None:
+        """Reload the table and the type list (history cleared, events imported)."""
+        self.model.refresh()
+        self.filter_bar.set_types(self.store.event_types())
+
+    # -- window state --------------------------------------------------------------------------
+
+    def restore_state(self) -> None:
+        geometry = self.settings.value(KEY_GEOMETRY)
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 780)
+        splitter = self.settings.value(KEY_SPLITTER)
+        if not (isinstance(splitter, QByteArray) and self.splitter.restoreState(splitter)):
+            self.splitter.setSizes([440, 300])
+        header = self.settings.value(KEY_HEADER)
+        if isinstance(header, QByteArray) and not header.isEmpty():
+            self.table.horizontalHeader().restoreState(header)
+        follow = self.settings.value(KEY_FOLLOW, False, type=bool)
+        self.follow_action.setChecked(bool(follow))
+
+    def save_state(self) -> None:
+        # Layout only: never tokens or anything secret in this file.
+        self.settings.setValue(KEY_GEOMETRY, self.saveGeometry())
+        self.settings.setValue(KEY_SPLITTER, self.splitter.saveState())
+        self.settings.setValue(KEY_HEADER, self.table.horizontalHeader().saveState())
+        self.settings.setValue(KEY_FOLLOW, self.follow_action.isChecked())
+        self.settings.sync()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+            if self.model.rowCount() and self.table.currentIndex().row() < 0:
+                self.select_row(0)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        self.event_actions.shutdown()
+        if self.listener is not None:
+            self.listener.unsubscribe(self.bridge.on_committed)
+        self.bridge.detach()  # a batch already on its way from the writer thread is dropped
+        super().closeEvent(event)
+
+
+def build_main_window(store: EventStore, listener: Listener | None, settings: QSettings) -> MainWindow:
+    """The window on its collaborators; `listener` may be None (port taken: see offer_free_port)."""
+    window = MainWindow(store, settings)
+    window.restore_state()
+    if listener is not None:
+        window.attach_listener(listener)
+    window.model.request_counts()
+    return window
