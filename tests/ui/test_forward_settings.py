@@ -30,7 +30,7 @@ def test_forwarding_on_sends_delivery_to_target_and_records_status(
         widget.url_edit.setText(target.url)
         with qtbot.waitSignal(widget.forwardingChanged, timeout=WAIT):
             qtbot.mouseClick(widget.toggle, Qt.MouseButton.LeftButton)
-        assert widget.forwarding and listener.app.forward_hook is not None
+        assert widget.forwarding and listener.forward_hook is not None
 
         body = envelope("evt_fwd_1", "card.created", {"card": "c_1"})
         with qtbot.waitSignal(widget.resultArrived, timeout=WAIT) as arrived:
@@ -53,7 +53,7 @@ def test_forwarding_on_sends_delivery_to_target_and_records_status(
 
         # Off: the hook is gone and the next delivery is not forwarded.
         qtbot.mouseClick(widget.toggle, Qt.MouseButton.LeftButton)
-        assert not widget.forwarding and listener.app.forward_hook is None
+        assert not widget.forwarding and listener.forward_hook is None
         seq2 = post_delivery(listener, envelope("evt_fwd_2", "card.created", {})).json()["seq"]
         assert "forward" not in store.get(seq2).extra
         assert target.count() == 1
@@ -77,7 +77,7 @@ def test_target_down_is_shown_and_recorded_once(
     assert widget.status_label.text().startswith("Target down:")
     assert "d33f3f" in widget.status_label.styleSheet()
     widget.shutdown()
-    assert listener.app.forward_hook is None
+    assert listener.forward_hook is None
 
 
 def test_invalid_url_does_not_turn_forwarding_on(
@@ -87,7 +87,7 @@ def test_invalid_url_does_not_turn_forwarding_on(
     widget.url_edit.setText("ftp://example.test/hooks")
     widget.toggle.setChecked(True)
     assert not widget.forwarding and not widget.toggle.isChecked()
-    assert listener.app.forward_hook is None
+    assert listener.forward_hook is None
     assert "http://" in widget.status_label.text()
 
 

@@ -22,7 +22,7 @@ def make(
 ) -> tuple[RulesDialog, RulesIndicator, QStatusBar]:
     """The dialog and the indicator on one RuleSet hooked into the listener; keep the bar alive."""
     rules = RuleSet()
-    listener.app.rule_hook = rules.decide
+    listener.set_rule_hook(rules.decide)
     watcher = RuleSetWatcher(rules)
     indicator = RulesIndicator(rules, watcher)
     dialog = RulesDialog(rules, watcher, event_types=event_types)

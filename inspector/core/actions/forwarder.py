@@ -1,10 +1,10 @@
 """Forwarding: every accepted delivery is also sent to the developer's app (e.g. localhost:3000).
 
-`Forwarder.submit` is the `ListenerApp.forward_hook`: it runs on a listener thread after the commit
-and before the 2xx goes back to the provider, so it only puts the job on a bounded queue. A few
-worker threads send it with `requests` and record the target's answer with the event under
-extra["forward"]. One attempt per event: a target that is down is recorded as an error, never
-retried in a loop (the developer replays once the app is fixed).
+`Forwarder.submit` is the forward hook (`Listener.set_forward_hook`): it runs on a listener
+thread after the commit and before the 2xx goes back to the provider, so it only puts the job on
+a bounded queue. A few worker threads send it with `requests` and record the target's answer with
+the event under extra["forward"]. One attempt per event: a target that is down is recorded as an
+error, never retried in a loop (the developer replays once the app is fixed).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ A rule applies to every delivery or to event types matching a glob (`transaction
 status code, the body and a delay, and may be limited to the next N matching deliveries ("fail the
 next 3") so the developer can watch the provider retry and then see the delivery accepted.
 
-`RuleSet.decide` is the `ListenerApp.rule_hook`: it runs on listener threads, so every method here
-takes the lock, and each counted rule is consumed exactly once per delivery.
+`RuleSet.decide` is the rule hook (`Listener.set_rule_hook`): it runs on listener threads, so
+every method here takes the lock, and each counted rule is consumed exactly once per delivery.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _default_body(status: int) -> bytes:
 
 
 class RuleSet:
-    """Thread-safe list of response rules; `decide` fits `ListenerApp.rule_hook`."""
+    """Thread-safe list of response rules; `decide` fits rule hook (`Listener.set_rule_hook`)."""
 
     def __init__(self, on_change: Callable[[], None] | None = None) -> None:
         self._lock = threading.Lock()

@@ -55,7 +55,7 @@ class _Reply(Exception):
         self.flag = flag
 
 
-class ListenerApp:
+class DeliveryHandler:
     def __init__(
         self,
         writer: BatchWriter,
@@ -72,12 +72,6 @@ class ListenerApp:
         self.strict_envelope = strict_envelope
         self.rule_hook: RuleHook | None = None
         self.forward_hook: ForwardHook | None = None
-
-    def set_rule_hook(self, hook: RuleHook | None) -> None:
-        self.rule_hook = hook
-
-    def set_forward_hook(self, hook: ForwardHook | None) -> None:
-        self.forward_hook = hook
 
     def __call__(self, request: ReceivedRequest, remote_addr: str) -> Response:
         started = time.perf_counter()

@@ -8,7 +8,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from inspector.core.capture.delivery_handler import ListenerApp
+from inspector.core.capture.delivery_handler import DeliveryHandler, ForwardHook, RuleHook
 from inspector.core.capture.http_server import HttpServer, ServerLimits
 from inspector.core.capture.token_ring import TokenRing
 from inspector.core.events import StoredEvent
@@ -62,7 +62,7 @@ class Listener:
         self.config = config or ListenerConfig()
         self.tokens = tokens if tokens is not None else TokenRing()
         self.writer = BatchWriter(store)
-        self.app = ListenerApp(
+        self._handler = DeliveryHandler(
             self.writer,
             self.tokens,
             max_body=self.config.max_body,
@@ -77,6 +77,22 @@ class Listener:
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
+
+    def set_rule_hook(self, hook: RuleHook | None) -> None:
+        """Answer by the user's response rules (None: the normal acknowledgement)."""
+        self._handler.rule_hook = hook
+
+    def set_forward_hook(self, hook: ForwardHook | None) -> None:
+        """Hand each accepted delivery to forwarding after its commit (None: no forwarding)."""
+        self._handler.forward_hook = hook
+
+    @property
+    def rule_hook(self) -> RuleHook | None:
+        return self._handler.rule_hook
+
+    @property
+    def forward_hook(self) -> ForwardHook | None:
+        return self._handler.forward_hook
 
     @property
     def running(self) -> bool:
@@ -99,7 +115,7 @@ class Listener:
         except (OverflowError, UnicodeError) as exc:
             raise ListenerBindError(errno.EINVAL, f"cannot listen on {host}:{port}: {exc}") from None
         _allow_descriptors(self.config.max_connections + 256)
-        self._server = HttpServer(sock, self.app, self.config.limits())
+        self._server = HttpServer(sock, self._handler, self.config.limits())
         self.port = self._server.port
         self.writer.start()
         self._server.start()

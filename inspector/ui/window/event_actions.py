@@ -191,9 +191,9 @@ class EventActions(QObject):
 
     def attach_listener(self, listener: Listener) -> None:
         if self.listener is not None and self.listener is not listener:
-            self.listener.app.rule_hook = None
+            self.listener.set_rule_hook(None)
         self.listener = listener
-        listener.app.rule_hook = self.rules.decide
+        listener.set_rule_hook(self.rules.decide)
         self.forward.set_listener(listener)
 
     def shutdown(self) -> None:
@@ -202,7 +202,7 @@ class EventActions(QObject):
         self._forward_timer.stop()  # the store may close right after the window
         self.forward.shutdown()
         if self.listener is not None:
-            self.listener.app.rule_hook = None
+            self.listener.set_rule_hook(None)
 
     def authorization(self) -> str | None:
         """The Authorization header for sends to this listener, from a token the window knows.

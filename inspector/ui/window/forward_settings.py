@@ -116,10 +116,10 @@ class ForwardSettings(QWidget):
     def set_listener(self, listener: Listener | None) -> None:
         """Follow a new listener (e.g. restarted on a free port); forwarding stays as it was."""
         if self.listener is not None and self.listener is not listener:
-            self.listener.app.forward_hook = None
+            self.listener.set_forward_hook(None)
         self.listener = listener
         if listener is not None and self.forwarder is not None:
-            listener.app.forward_hook = self.forwarder.submit
+            listener.set_forward_hook(self.forwarder.submit)
 
     def set_forwarding(self, on: bool) -> None:
         if on and self.forwarder is None:
@@ -149,7 +149,7 @@ class ForwardSettings(QWidget):
         self._remember(url)
         self.forwarder = Forwarder(url, self.store, timeout=self.timeout, on_result=self._from_worker)
         if self.listener is not None:
-            self.listener.app.forward_hook = self.forwarder.submit
+            self.listener.set_forward_hook(self.forwarder.submit)
         self._show_status("Forwarding — waiting for the next delivery", "")
         self.forwardingChanged.emit(True)
 
@@ -164,7 +164,7 @@ class ForwardSettings(QWidget):
     def _detach(self) -> Forwarder | None:
         forwarder, self.forwarder = self.forwarder, None
         if self.listener is not None:
-            self.listener.app.forward_hook = None
+            self.listener.set_forward_hook(None)
         if forwarder is not None:
             forwarder.on_result = None
         return forwarder

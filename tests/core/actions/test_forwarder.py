@@ -74,7 +74,7 @@ def test_accepted_delivery_is_forwarded_with_original_body_and_headers(
 ) -> None:
     tokens.set_token("cli", TOKEN)
     with TargetServer(200, b'{"handled": "yes"}') as target, Forwarder(target.url, store) as fwd:
-        listener.app.forward_hook = fwd.submit
+        listener.set_forward_hook(fwd.submit)
         body = b'{"event_id": "evt_1",  "event_identifier": "transaction.authorized", "data": {"amount": 5}}'
         r = deliver(http, listener, body, **{"X-Custom": "kept", "Keep-Alive": "timeout=5", "TE": "trailers"})
         assert r.status_code == 200
@@ -106,7 +106,7 @@ def test_target_answering_500_is_recorded(
     listener: Listener, store: EventStore, http: requests.Session
 ) -> None:
     with TargetServer(500, b'{"error": "boom"}') as target, Forwarder(target.url, store) as fwd:
-        listener.app.forward_hook = fwd.submit
+        listener.set_forward_hook(fwd.submit)
         seq = deliver(http, listener, envelope()).json()["seq"]
         record = wait_until(lambda: forward_record(store, seq))
     assert record["status"] == 500
@@ -118,7 +118,7 @@ def test_rejected_deliveries_are_not_forwarded(
     listener: Listener, store: EventStore, http: requests.Session
 ) -> None:
     with TargetServer() as target, Forwarder(target.url, store) as fwd:
-        listener.app.forward_hook = fwd.submit
+        listener.set_forward_hook(fwd.submit)
         assert deliver(http, listener, b"{not json").status_code == 400
         seq = deliver(http, listener, envelope()).json()["seq"]
         wait_until(lambda: forward_record(store, seq))
@@ -130,7 +130,7 @@ def test_down_target_is_recorded_once_as_an_error(
 ) -> None:
     url = f"http://127.0.0.1:{free_port()}/webhooks"
     with Forwarder(url, store) as fwd:
-        listener.app.forward_hook = fwd.submit
+        listener.set_forward_hook(fwd.submit)
         seq = deliver(http, listener, envelope()).json()["seq"]
         record = wait_until(lambda: forward_record(store, seq))
         wait_until(lambda: fwd.failed == 1)
@@ -144,7 +144,7 @@ def test_slow_target_never_delays_the_ack(
     listener: Listener, store: EventStore, http: requests.Session
 ) -> None:
     with TargetServer(hold=True) as target, Forwarder(target.url, store, timeout=20) as fwd:
-        listener.app.forward_hook = fwd.submit
+        listener.set_forward_hook(fwd.submit)
         started = time.perf_counter()
         r = deliver(http, listener, envelope())
         ack_ms = (time.perf_counter() - started) * 1000
@@ -162,7 +162,7 @@ def test_slow_target_never_delays_the_ack(
 
 def test_slow_target_times_out_once(listener: Listener, store: EventStore, http: requests.Session) -> None:
     with TargetServer(hold=True) as target, Forwarder(target.url, store, timeout=0.3) as fwd:
-        listener.app.forward_hook = fwd.submit
+        listener.set_forward_hook(fwd.submit)
         seq = deliver(http, listener, envelope()).json()["seq"]
         record = wait_until(lambda: forward_record(store, seq))
         assert record["status"] is None
@@ -193,7 +193,7 @@ def test_forwarding_to_the_listener_itself_stops_after_one_hop(
     listener: Listener, store: EventStore, http: requests.Session
 ) -> None:
     with Forwarder(listener.url + "/hooks", store) as fwd:
-        listener.app.forward_hook = fwd.submit
+        listener.set_forward_hook(fwd.submit)
         first = deliver(http, listener, envelope()).json()["seq"]
         record = wait_until(lambda: forward_record(store, first))
         assert record["status"] == 200  # the listener accepted the forwarded copy as a redelivery

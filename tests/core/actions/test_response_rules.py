@@ -108,7 +108,7 @@ def test_rule_of_503_through_the_listener_then_200(
     listener: Listener, store: EventStore, http: requests.Session
 ) -> None:
     rules = RuleSet()
-    listener.app.rule_hook = rules.decide
+    listener.set_rule_hook(rules.decide)
     rules.fail_next(2, 503)
     statuses = []
     for n in range(3):
@@ -129,7 +129,7 @@ def test_type_rule_through_the_listener_with_body(
     listener: Listener, store: EventStore, http: requests.Session
 ) -> None:
     rules = RuleSet()
-    listener.app.rule_hook = rules.decide
+    listener.set_rule_hook(rules.decide)
     rules.add(202, pattern="card.*", body="accepted later", content_type="text/plain")
     r = http.post(
         listener.url + "/hooks",
@@ -156,7 +156,7 @@ def test_sandbox_retries_with_the_same_event_id_after_rule_503(
     from inspector.sandbox.server import SandboxServer
 
     rules = RuleSet()
-    listener.app.rule_hook = rules.decide
+    listener.set_rule_hook(rules.decide)
     rules.fail_next(2, 503)
     api = {"Authorization": "Bearer sandbox-token"}
     with SandboxServer(port=0, retry_schedule=(0.05, 0.05, 0.05)) as sandbox:

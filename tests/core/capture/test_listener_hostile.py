@@ -483,7 +483,7 @@ def test_when_every_connection_is_being_answered_a_newcomer_gets_503_at_once(
 ) -> None:
     lst = make_listener(max_connections=2)
     # A response rule that holds its answer keeps both connections busy (not evictable).
-    lst.app.set_rule_hook(lambda _type: RuleOutcome(200, b"{}", delay_seconds=5.0))
+    lst.set_rule_hook(lambda _type: RuleOutcome(200, b"{}", delay_seconds=5.0))
     busy = [socket.create_connection(("127.0.0.1", lst.port), timeout=10) for _ in range(2)]
     try:
         body = envelope("evt_held")
