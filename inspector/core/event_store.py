@@ -35,6 +35,10 @@ _FLAGS_COLUMN = 11  # index of flags in a prepare_row tuple
 # Rows per INSERT statement: 16 variables a row stays far below SQLite's bound-variable limit
 # (32,766 in current builds, 999 in builds before 3.32 — then a batch this large fails loudly).
 _CHUNK_ROWS = 1000
+# An NDJSON export writes received_at truncated to the millisecond (after rounding to the
+# microsecond): the stored time of the same delivery lies in [t - 1 us, t + 1 ms).
+_SAME_TIME_BEFORE = 1e-6
+_SAME_TIME_AFTER = 1e-3
 # Distinct event types by a loose index scan: jump from one value to the next instead of reading
 # every row, so this stays fast with a million events.
 _DISTINCT_TYPES = """
@@ -399,6 +403,41 @@ class EventStore:
             yield from (_full(r) for r in rows)
             last = rows[-1][0]
 
+    def already_stored(self, news: Sequence[NewEvent], *, upto_seq: int) -> list[bool]:
+        """For each event, whether a row up to `upto_seq` holds the same delivery: the same method,
+        path, query, headers, body and status, received at the same time.
+
+        "The same time" allows for the millisecond an NDJSON export keeps (it truncates), so an
+        export imported into the history it came from is recognised too. The received_at index makes
+        this one range lookup per distinct time.
+        """
+        if not news:
+            return []
+        times = sorted({e.received_at for e in news})
+        found: dict[float, set[tuple[Any, ...]]] = {}
+        conn = self._conn()
+        for start in range(0, len(times), _CHUNK_ROWS):
+            chunk = times[start : start + _CHUNK_ROWS]
+            marks = ",".join(["(?)"] * len(chunk))
+            rows = conn.execute(
+                f"WITH w(t) AS (VALUES {marks})"
+                " SELECT w.t, e.method, e.path, e.query, e.headers, e.body, e.status FROM w"
+                " JOIN events e ON e.received_at >= w.t - ? AND e.received_at < w.t + ?"
+                " WHERE e.seq <= ?",
+                (*chunk, _SAME_TIME_BEFORE, _SAME_TIME_AFTER, upto_seq),
+            )
+            for t, *content in rows:
+                found.setdefault(t, set()).add(tuple(content))
+        result = []
+        for e in news:
+            candidates = found.get(e.received_at)
+            if not candidates:
+                result.append(False)
+                continue
+            row = prepare_row(e)
+            result.append((row[1], row[2], row[3], row[4], bytes(row[5]), row[7]) in candidates)
+        return result
+
     def integrity_check(self) -> str:
         (result,) = self._conn().execute("PRAGMA integrity_check").fetchone()
         return str(result)
@@ -473,7 +512,7 @@ def _full(r: tuple[Any, ...]) -> StoredEvent:
         method=r[2],
         path=r[3],
         query=r[4],
-        headers=tuple((str(k), str(v)) for k, v in json.loads(r[5])),
+        headers=_headers(r[5]),
         body=bytes(r[6]),
         body_size=r[7],
         status=r[8],
@@ -487,3 +526,16 @@ def _full(r: tuple[Any, ...]) -> StoredEvent:
         error=r[16],
         extra=json.loads(r[17]) if r[17] else {},
     )
+
+
+def _headers(text: str) -> tuple[tuple[str, str], ...]:
+    pairs = tuple((str(k), str(v)) for k, v in json.loads(text))
+    if "\\ud" not in text:
+        return pairs
+    # A lone surrogate (json.dumps writes it as a backslash-u escape; an older importer let some
+    # in) cannot be encoded by any exporter or terminal: show U+FFFD in its place. The file keeps it.
+    return tuple((_printable_unicode(k), _printable_unicode(v)) for k, v in pairs)
+
+
+def _printable_unicode(text: str) -> str:
+    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
