@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from inspector.core.event_store import EventStore
     from inspector.core.listener import ListenerConfig
     from inspector.core.token_check import TokenRing
+    from inspector.ui.background import BackgroundRunner
     from inspector.ui.main_window import MainWindow
 
 
@@ -72,6 +73,22 @@ def attach_token_sync(
     timer.start()
     window.status.set_token_problem(sync.problem)
     return timer
+
+
+def attach_integrity_check(window: MainWindow, store: EventStore) -> BackgroundRunner:
+    """Run SQLite's quick_check off the GUI thread; a damaged file shows in the status bar.
+
+    The window opens at once and stays usable: the check reads the whole file, seconds for a
+    large history, and the file is only read, never repaired or rewritten.
+    """
+    from inspector.commands.runtime import store_problem
+    from inspector.ui.background import BackgroundRunner
+
+    runner = BackgroundRunner(window)
+    runner.setObjectName("storeCheckRunner")
+    runner.done.connect(lambda _tag, problem: window.status.set_store_problem(problem))
+    runner.submit("quick_check", lambda: store_problem(store))
+    return runner
 
 
 def announce(url: str) -> None:
@@ -133,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
         settings = window_settings(str(config_dir(args)))
         window = start_window(store, ListenerConfig(host=args.host, port=args.port), tokens, settings)
         attach_token_sync(window, sync, explicit_token(args))
+        attach_integrity_check(window, store)
         # The panel shares TokenSync's keyring handle: one probe of the keyring per run.
         add_webhooks_dock(window, config_dir(args), tokens, settings, sync.secrets())
         window.show()
@@ -149,7 +167,9 @@ def run(args: argparse.Namespace) -> int:
         if window.listener is not None:
             window.listener.stop()
         # Background counts/queries still running would hit a closed store; provider calls in
-        # flight finish (or time out) before the process tears Qt down under them.
+        # flight finish (or time out) before the process tears Qt down under them. A quick_check
+        # of a large file is stopped rather than waited for.
+        store.interrupt_checks()
         QThreadPool.globalInstance().waitForDone(5000)
         wait_for_network_calls(5000)
         return int(code)

@@ -34,6 +34,15 @@ def format_line(event: StoredEvent) -> str:
     )
 
 
+def warn_if_damaged(store: Any) -> None:
+    """Check the whole database beside the running listener; say so on stderr if it is damaged."""
+    from inspector.commands.runtime import store_problem
+
+    problem = store_problem(store)
+    if problem:
+        print(f"warning: {problem}; new deliveries may be refused (503)", file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     from inspector.commands import UserError
     from inspector.commands.runtime import TokenSync, open_store
@@ -77,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if sync.problem:
         print(f"warning: {sync.problem}", file=sys.stderr, flush=True)
+    threading.Thread(target=warn_if_damaged, args=(store,), name="store-check", daemon=True).start()
     try:
         while not stop.wait(0.5):
             # Webhooks created or rotated from another process (the app, `webhooks create`) take

@@ -26,11 +26,30 @@ def config_dir(args: argparse.Namespace) -> Path:
     return Path(args.config_dir).expanduser() if args.config_dir else paths.default_config_dir()
 
 
-def open_store(args: argparse.Namespace) -> EventStore:
+def open_store(args: argparse.Namespace, *, read_only: bool = False) -> EventStore:
+    """The store of --data-dir; opened for writing it has proved it can store (or says why not)."""
     try:
-        return EventStore.open(data_dir(args))
+        return EventStore.open(data_dir(args), read_only=read_only)
     except StoreError as exc:
         raise UserError(str(exc)) from None
+
+
+def store_problem(store: EventStore) -> str | None:
+    """A sentence when SQLite's quick_check finds the database damaged, else None.
+
+    Reads the whole file: run it beside the listener (a thread, the GUI's pool), never before it.
+    """
+    import sqlite3
+
+    from inspector.core.store_connection import damage_sentence
+
+    try:
+        problems = store.quick_check()
+    except (sqlite3.Error, StoreError):  # interrupted by a shutdown, or the store closed
+        return None
+    if not problems:
+        return None
+    return damage_sentence(store.path, "; ".join(problems[:3]))
 
 
 def explicit_token(args: argparse.Namespace) -> str | None:

@@ -14,6 +14,15 @@ from inspector.core.events import EventSummary, NewEvent, StoredEvent
 from inspector.core.filter_query import Filter, parse_filter
 from inspector.core.migrations import SchemaTooNewError, migrate
 from inspector.core.paths import DB_FILENAME, DataDirError, ensure_dir
+from inspector.core.store_connection import (
+    ReadOnlyStoreError,
+    check_schema,
+    check_writable,
+    connect,
+    damage_sentence,
+    is_damage,
+    quick_check,
+)
 
 SORTABLE = (
     "seq",
@@ -73,8 +82,12 @@ def _decode_flags(text: str) -> tuple[str, ...]:
 
 
 class EventStore:
-    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
+    """`read_only=True` opens the file for reading only (export): no migration, no write ever, and
+    it works in a folder the user cannot write. Otherwise opening proves that writes go through."""
+
+    def __init__(self, path: Path, *, synchronous: str = "NORMAL", read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
         # NORMAL in WAL mode: a committed (acknowledged) delivery survives a crash or kill of this
         # process; only an OS crash or power cut can lose the last commits. FULL (fsync per commit)
         # is there for those who want that too, at a measured cost of throughput.
@@ -87,23 +100,35 @@ class EventStore:
         # connection), and opening a connection per write would cost more than the write.
         self._write_lock = threading.Lock()
         self._write_conn: sqlite3.Connection | None = None
+        self._checks: set[sqlite3.Connection] = set()  # quick_check connections, interrupted by close()
         try:
             conn = self._conn()
-            migrate(conn)
-        except SchemaTooNewError as exc:
+            if read_only:
+                check_schema(conn, path)
+            else:
+                migrate(conn)
+                check_writable(conn, path)
+        except (SchemaTooNewError, ReadOnlyStoreError) as exc:
             self.close()
             raise StoreError(str(exc)) from exc
         except sqlite3.DatabaseError as exc:
             self.close()
+            if is_damage(exc):
+                raise StoreError(damage_sentence(path, str(exc))) from exc
             raise StoreError(f"cannot open the event database {path}: {exc}") from exc
 
     @classmethod
-    def open(cls, data_dir: Path, **kwargs: Any) -> EventStore:
+    def open(cls, data_dir: Path, *, read_only: bool = False, **kwargs: Any) -> EventStore:
+        folder = Path(data_dir)
+        if read_only:
+            if not (folder / DB_FILENAME).is_file():
+                raise StoreError(f"no event database in {folder}")
+            return cls(folder / DB_FILENAME, read_only=True, **kwargs)
         try:
-            ensure_dir(Path(data_dir))
+            ensure_dir(folder)
         except DataDirError as exc:
             raise StoreError(str(exc)) from exc
-        return cls(Path(data_dir) / DB_FILENAME, **kwargs)
+        return cls(folder / DB_FILENAME, **kwargs)
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -117,6 +142,8 @@ class EventStore:
 
     def _writer(self) -> sqlite3.Connection:
         """The shared write connection; callers hold self._write_lock."""
+        if self.read_only:
+            raise StoreError(f"the event database {self.path} was opened read-only")
         if self._write_conn is None:
             self._write_conn = self._connect()
         return self._write_conn
@@ -124,11 +151,7 @@ class EventStore:
     def _connect(self) -> sqlite3.Connection:
         if self._closed:
             raise StoreError("the event store is closed")
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves so a batch is exactly one transaction.
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous={self._synchronous}")
-        conn.execute("PRAGMA foreign_keys=ON")
+        conn = connect(self.path, read_only=self.read_only, synchronous=self._synchronous)
         with self._conns_lock:
             self._all_conns.append(conn)
         return conn
@@ -138,6 +161,7 @@ class EventStore:
             self._closed = True
             conns, self._all_conns = self._all_conns, []
             self._write_conn = None
+        self.interrupt_checks()
         for conn in conns:
             try:
                 conn.close()
@@ -437,6 +461,29 @@ class EventStore:
             row = prepare_row(e)
             result.append((row[1], row[2], row[3], row[4], bytes(row[5]), row[7]) in candidates)
         return result
+
+    def interrupt_checks(self) -> None:
+        """Stop running quick_checks (a large file takes seconds) so a shutdown need not wait."""
+        with self._conns_lock:
+            for check in self._checks:
+                check.interrupt()
+
+    def quick_check(self) -> list[str]:
+        """SQLite's quick_check on a connection of its own: [] when the file is sound, else what
+        is wrong. Reads the whole file (seconds for a large history): call it off the GUI thread.
+        close() interrupts it; it then raises sqlite3.OperationalError ("interrupted")."""
+        conn = connect(self.path, read_only=True, synchronous=self._synchronous)
+        with self._conns_lock:
+            if self._closed:
+                conn.close()
+                raise StoreError("the event store is closed")
+            self._checks.add(conn)
+        try:
+            return quick_check(conn)
+        finally:
+            with self._conns_lock:
+                self._checks.discard(conn)
+            conn.close()
 
     def integrity_check(self) -> str:
         (result,) = self._conn().execute("PRAGMA integrity_check").fetchone()

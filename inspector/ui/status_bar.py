@@ -1,5 +1,5 @@
 """Status bar widgets: listener URL (+ copy), event count, pause/resume, follow, clear history,
-and a warning when verification tokens could not be loaded."""
+and warnings when verification tokens could not be loaded or the database is damaged."""
 
 from __future__ import annotations
 
@@ -60,9 +60,15 @@ class StatusControls:
         self.token_problem_label.setStyleSheet("color: #d33f3f;")
         self.token_problem_label.hide()
 
+        self.store_problem_label = QLabel(bar)
+        self.store_problem_label.setObjectName("statusStoreProblem")
+        self.store_problem_label.setStyleSheet("color: #d33f3f;")
+        self.store_problem_label.hide()
+
         bar.addWidget(self.url_label)
         bar.addWidget(self.copy_url_button)
         bar.addWidget(self.token_problem_label)
+        bar.addWidget(self.store_problem_label)
         bar.addPermanentWidget(self.paused_label)
         bar.addPermanentWidget(self.count_label)
         bar.addPermanentWidget(self.pause_button)
@@ -99,6 +105,13 @@ class StatusControls:
             f"{text}: deliveries for that webhook cannot be verified until its token is there" if text else ""
         )
         self.token_problem_label.setVisible(bool(text))
+
+    def set_store_problem(self, problem: str | None) -> None:
+        """Say the database is damaged (found by a background check); the full sentence is the tip."""
+        text = problem[:1].upper() + problem[1:] if problem else ""
+        self.store_problem_label.setText(text.split(";", 1)[0] if text else "")
+        self.store_problem_label.setToolTip(text)
+        self.store_problem_label.setVisible(bool(text))
 
     def set_count(self, total: int | None) -> None:
         self.count_label.setText("…" if total is None else f"{total:,} event{'' if total == 1 else 's'}")
