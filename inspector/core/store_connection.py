@@ -1,9 +1,10 @@
 """How the event store opens its SQLite file: for writing (and proving it can), or read-only.
 
 Read-only is for commands that only read (export): they must work on a data dir the user cannot
-write, and never change the file. A WAL database needs its -shm file to be read safely; when there
-is none and the folder cannot be written (no writer has the file open, or a -wal would exist), the
-file is opened as immutable instead: nobody can be writing it, so nothing needs locking.
+write, and never change the file. A WAL database is read through its -shm file, which SQLite
+cannot create in a folder we may not write. Every open WAL connection keeps a -shm, so when there
+is none (and no -wal holding commits) no one has the file open: it is then opened as immutable,
+which needs no -shm and no locks.
 
 Nothing here deletes, repairs or rewrites a database: a damaged file is reported and left as it is.
 """
@@ -54,6 +55,8 @@ def _immutable_is_safe(path: Path, exc: sqlite3.OperationalError) -> bool:
     """True when SQLite could not create the -shm beside a database no one can be writing."""
     if getattr(exc, "sqlite_errorname", "") != "SQLITE_CANTOPEN" or not Path(path).is_file():
         return False
+    if Path(f"{path}-shm").exists():
+        return False  # someone may have it open: only a real read-only open is safe
     wal = Path(f"{path}-wal")
     if wal.exists() and wal.stat().st_size > 0:
         return False  # committed rows may sit in the -wal: reading the main file alone would miss them
