@@ -21,12 +21,15 @@ if TYPE_CHECKING:
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
-    sub.add_parser(
+    from inspector.commands.listen import add_require_token
+
+    p = sub.add_parser(
         "gui",
         parents=[common],
         help="open the desktop app (the default)",
         description="Open the window with the listener running; history from earlier runs is kept.",
     )
+    add_require_token(p)
 
 
 # How often the window re-reads the webhook index (one stat() when nothing changed), so a webhook
@@ -154,7 +157,9 @@ def run(args: argparse.Namespace) -> int:
         # The panel shares TokenSync's keyring handle: one probe of the keyring per run.
         add_webhooks_dock(window, config_dir(args), tokens, settings, sync.secrets())
         window.show()
-        if not tokens:
+        if sync.problem:
+            print(f"warning: {sync.problem}", file=sys.stderr, flush=True)
+        elif not tokens:
             print(
                 "note: no verification token configured; deliveries are accepted and flagged unverified",
                 file=sys.stderr,

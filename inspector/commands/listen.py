@@ -24,6 +24,15 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "--strict", action="store_true", help="answer 422 to JSON objects that are not an envelope"
     )
     p.add_argument("--max-body", type=int, default=5 * 1024 * 1024, metavar="BYTES", help="body size limit")
+    add_require_token(p)
+
+
+def add_require_token(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--require-token",
+        action="store_true",
+        help='answer 401 instead of "unverified" when no verification token can be had (no keyring)',
+    )
 
 
 def format_line(event: StoredEvent) -> str:
@@ -78,14 +87,14 @@ def run(args: argparse.Namespace) -> int:
     # SIGTERM (service managers, `kill`) stops as cleanly as Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(f"listening on {listener.url}", flush=True)
-    if not tokens:
+    if sync.problem:
+        print(f"warning: {sync.problem}", file=sys.stderr, flush=True)
+    elif not tokens:
         print(
             "note: no verification token configured; deliveries are accepted and flagged unverified",
             file=sys.stderr,
             flush=True,
         )
-    if sync.problem:
-        print(f"warning: {sync.problem}", file=sys.stderr, flush=True)
     threading.Thread(target=warn_if_damaged, args=(store,), name="store-check", daemon=True).start()
     try:
         while not stop.wait(0.5):

@@ -79,15 +79,40 @@ class TokenSync:
     def __init__(self, args: argparse.Namespace) -> None:
         from inspector.core.webhook_index import WebhookIndex
 
-        self.ring = TokenRing()
+        # --require-token: 401 instead of "unverified" when no token can be had.
+        self.ring = TokenRing(required=bool(getattr(args, "require_token", False)))
         token = explicit_token(args)
         if token is not None:
             self.ring.set_token(CLI_TOKEN_LABEL, token)
         self.index = WebhookIndex(config_dir(args))
         self._signature: object = None
         self._secrets: SecretStore | None = None
-        self.problem: str | None = None  # a sentence for the user when tokens could not be loaded
+        self.missing: list[str] = []  # known webhooks whose token could not be had
         self.refresh()
+
+    @property
+    def problem(self) -> str | None:
+        """A sentence for the user when deliveries cannot be verified as they should, and what
+        the listener does about it; None when all is well."""
+        if not self.missing:
+            if self.ring.required and not self.ring:
+                return (
+                    "no verification token is known: every delivery is answered 401 (--require-token)"
+                    " until one is (--token-env NAME, or a registered webhook's token in the keyring)"
+                )
+            return None
+        n = len(self.missing)
+        ids = ", ".join(self.missing[:3]) + (", …" if n > 3 else "")
+        status = self._secrets.status if self._secrets is not None else None
+        where = f"; no usable keyring: {status.reason}" if status and not status.persistent else ""
+        head = f"{n} known webhook{'s have' if n != 1 else ' has'} no verification token ({ids}{where})"
+        if self.ring:
+            return (
+                f"{head}: deliveries signed with {'their tokens' if n != 1 else 'its token'} are answered 401"
+            )
+        if self.ring.required:
+            return f"{head}: every delivery is answered 401 (--require-token)"
+        return f"{head}: deliveries are accepted unverified; --require-token answers 401 instead"
 
     def refresh(self, *, force: bool = False) -> bool:
         """Reload tokens if the index changed; True when it did."""
@@ -106,9 +131,7 @@ class TokenSync:
             grace_seconds=ROTATION_GRACE_SECONDS,
             keep=(CLI_TOKEN_LABEL,),
         )
-        self.problem = (
-            f"no token in the keyring for webhook(s) {', '.join(result.missing)}" if result.missing else None
-        )
+        self.missing = list(result.missing)
         return True
 
     def secrets(self) -> SecretStore:

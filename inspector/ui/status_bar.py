@@ -96,13 +96,17 @@ class StatusControls:
             self.bar.showMessage("Listener URL copied", 2000)
 
     def set_token_problem(self, problem: str | None) -> None:
-        """Say why some deliveries cannot be verified (a webhook's token is not in the keyring)."""
+        """Say why deliveries cannot be verified (no keyring, a webhook's token missing) and what
+        the listener does meanwhile (accepts them unverified, or answers 401)."""
         text = problem[:1].upper() + problem[1:] if problem else ""
         if text == self.token_problem_label.text() and self.token_problem_label.isVisible() == bool(text):
             return  # polled every few seconds: no relayout when nothing changed
         self.token_problem_label.setText(text)
         self.token_problem_label.setToolTip(
-            f"{text}: deliveries for that webhook cannot be verified until its token is there" if text else ""
+            f"{text}. Verification tokens come from the system keyring (one per registered webhook)"
+            " or from --token-env NAME."
+            if text
+            else ""
         )
         self.token_problem_label.setVisible(bool(text))
 
