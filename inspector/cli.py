@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "listen": "listen",
     "sandbox": "sandbox",
     "export": "export",
+    "import": "import_events",
     "webhooks": "webhooks",
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -40,11 +40,27 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="FILE", help="write here (atomically) instead of stdout")
 
 
+class _Counted:
+    """The events as they are read, counted, so a failed read can say how far the export got."""
+
+    def __init__(self, events: Iterable[StoredEvent]) -> None:
+        self._events = events
+        self.n = 0
+
+    def __iter__(self) -> Iterator[StoredEvent]:
+        for event in self._events:
+            yield event
+            self.n += 1
+
+
 def run(args: argparse.Namespace) -> int:
+    import sqlite3
+
     from inspector.commands import UserError
     from inspector.commands.runtime import data_dir, open_store
     from inspector.core.io.atomic_file import atomic_file
     from inspector.core.paths import DB_FILENAME
+    from inspector.core.store.connection import damage_sentence, is_damage
     from inspector.core.store.filter_query import FilterError, parse_filter
 
     write = writers().get(args.format)
@@ -56,19 +72,27 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--filter: {exc} (at character {exc.position + 1})") from None
     if not (data_dir(args) / DB_FILENAME).exists():
         raise UserError(f"no event database in {data_dir(args)} (use --data-dir)")
-    store = open_store(args)
+    # Read-only: an export works on a data dir the user cannot write, and never changes the file.
+    store = open_store(args, read_only=True)
+    events = _Counted(store.iter_events(flt))
     try:
-        events = store.iter_events(flt)
         if not args.out:
-            n = write(events, sys.stdout)
+            write(events, sys.stdout)
             sys.stdout.flush()
         else:
             try:
                 with atomic_file(Path(args.out)) as f:
-                    n = write(events, f)
+                    write(events, f)
             except OSError as exc:
                 raise UserError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-            print(f"exported {n} events to {args.out}", file=sys.stderr)
+            print(f"exported {events.n} events to {args.out}", file=sys.stderr)
+    except sqlite3.DatabaseError as exc:
+        written = f"nothing was written to {args.out}" if args.out else f"{events.n:,} were written"
+        if is_damage(exc):
+            problem = damage_sentence(store.path, str(exc))
+        else:
+            problem = f"cannot read the event database {store.path} ({exc})"
+        raise UserError(f"{problem}; the export stopped after {events.n:,} events, {written}") from None
     finally:
         store.close()
     return 0

@@ -16,16 +16,20 @@ if TYPE_CHECKING:
     from inspector.core.capture.listener import ListenerConfig
     from inspector.core.capture.token_ring import TokenRing
     from inspector.core.store.event_store import EventStore
+    from inspector.ui.background import BackgroundRunner
     from inspector.ui.window.main_window import MainWindow
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
-    sub.add_parser(
+    from inspector.commands.listen import add_require_token
+
+    p = sub.add_parser(
         "gui",
         parents=[common],
         help="open the desktop app (the default)",
         description="Open the window with the listener running; history from earlier runs is kept.",
     )
+    add_require_token(p)
 
 
 # How often the window re-reads the webhook index (one stat() when nothing changed), so a webhook
@@ -72,6 +76,22 @@ def attach_token_sync(
     timer.start()
     window.status.set_token_problem(sync.problem)
     return timer
+
+
+def attach_integrity_check(window: MainWindow, store: EventStore) -> BackgroundRunner:
+    """Run SQLite's quick_check off the GUI thread; a damaged file shows in the status bar.
+
+    The window opens at once and stays usable: the check reads the whole file, seconds for a
+    large history, and the file is only read, never repaired or rewritten.
+    """
+    from inspector.commands.runtime import store_problem
+    from inspector.ui.background import BackgroundRunner
+
+    runner = BackgroundRunner(window)
+    runner.setObjectName("storeCheckRunner")
+    runner.done.connect(lambda _tag, problem: window.status.set_store_problem(problem))
+    runner.submit("quick_check", lambda: store_problem(store))
+    return runner
 
 
 def announce(url: str) -> None:
@@ -133,10 +153,13 @@ def run(args: argparse.Namespace) -> int:
         settings = window_settings(str(config_dir(args)))
         window = start_window(store, ListenerConfig(host=args.host, port=args.port), tokens, settings)
         attach_token_sync(window, sync, explicit_token(args))
+        attach_integrity_check(window, store)
         # The panel shares TokenSync's keyring handle: one probe of the keyring per run.
         add_webhooks_dock(window, config_dir(args), tokens, settings, sync.secrets())
         window.show()
-        if not tokens:
+        if sync.problem:
+            print(f"warning: {sync.problem}", file=sys.stderr, flush=True)
+        elif not tokens:
             print(
                 "note: no verification token configured; deliveries are accepted and flagged unverified",
                 file=sys.stderr,
@@ -149,7 +172,9 @@ def run(args: argparse.Namespace) -> int:
         if window.listener is not None:
             window.listener.stop()
         # Background counts/queries still running would hit a closed store; provider calls in
-        # flight finish (or time out) before the process tears Qt down under them.
+        # flight finish (or time out) before the process tears Qt down under them. A quick_check
+        # of a large file is stopped rather than waited for.
+        store.interrupt_checks()
         QThreadPool.globalInstance().waitForDone(5000)
         wait_for_network_calls(5000)
         return int(code)

@@ -24,6 +24,15 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "--strict", action="store_true", help="answer 422 to JSON objects that are not an envelope"
     )
     p.add_argument("--max-body", type=int, default=5 * 1024 * 1024, metavar="BYTES", help="body size limit")
+    add_require_token(p)
+
+
+def add_require_token(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--require-token",
+        action="store_true",
+        help='answer 401 instead of "unverified" when no verification token can be had (no keyring)',
+    )
 
 
 def format_line(event: StoredEvent) -> str:
@@ -36,6 +45,15 @@ def format_line(event: StoredEvent) -> str:
         f"{event.received_at_iso}  {event.status}  {event.method} {event.path}  "
         f"{event.event_identifier or '-'}  {event.event_id or '-'}{flags}"
     )
+
+
+def warn_if_damaged(store: Any) -> None:
+    """Check the whole database beside the running listener; say so on stderr if it is damaged."""
+    from inspector.commands.runtime import store_problem
+
+    problem = store_problem(store)
+    if problem:
+        print(f"warning: {problem}; new deliveries may be refused (503)", file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,14 +91,15 @@ def run(args: argparse.Namespace) -> int:
     # SIGTERM (service managers, `kill`) stops as cleanly as Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(f"listening on {listener.url}", flush=True)
-    if not tokens:
+    if sync.problem:
+        print(f"warning: {escape_controls(sync.problem)}", file=sys.stderr, flush=True)
+    elif not tokens:
         print(
             "note: no verification token configured; deliveries are accepted and flagged unverified",
             file=sys.stderr,
             flush=True,
         )
-    if sync.problem:
-        print(f"warning: {escape_controls(sync.problem)}", file=sys.stderr, flush=True)
+    threading.Thread(target=warn_if_damaged, args=(store,), name="store-check", daemon=True).start()
     try:
         while not stop.wait(0.5):
             # Webhooks created or rotated from another process (the app, `webhooks create`) take

@@ -26,11 +26,30 @@ def config_dir(args: argparse.Namespace) -> Path:
     return Path(args.config_dir).expanduser() if args.config_dir else paths.default_config_dir()
 
 
-def open_store(args: argparse.Namespace) -> EventStore:
+def open_store(args: argparse.Namespace, *, read_only: bool = False) -> EventStore:
+    """The store of --data-dir; opened for writing it has proved it can store (or says why not)."""
     try:
-        return EventStore.open(data_dir(args))
+        return EventStore.open(data_dir(args), read_only=read_only)
     except StoreError as exc:
         raise UserError(str(exc)) from None
+
+
+def store_problem(store: EventStore) -> str | None:
+    """A sentence when SQLite's quick_check finds the database damaged, else None.
+
+    Reads the whole file: run it beside the listener (a thread, the GUI's pool), never before it.
+    """
+    import sqlite3
+
+    from inspector.core.store.connection import damage_sentence
+
+    try:
+        problems = store.quick_check()
+    except (sqlite3.Error, StoreError):  # interrupted by a shutdown, or the store closed
+        return None
+    if not problems:
+        return None
+    return damage_sentence(store.path, "; ".join(problems[:3]))
 
 
 def explicit_token(args: argparse.Namespace) -> str | None:
@@ -60,15 +79,40 @@ class TokenSync:
     def __init__(self, args: argparse.Namespace) -> None:
         from inspector.core.provider.webhook_index import WebhookIndex
 
-        self.ring = TokenRing()
+        # --require-token: 401 instead of "unverified" when no token can be had.
+        self.ring = TokenRing(required=bool(getattr(args, "require_token", False)))
         token = explicit_token(args)
         if token is not None:
             self.ring.set_token(CLI_TOKEN_LABEL, token)
         self.index = WebhookIndex(config_dir(args))
         self._signature: object = None
         self._secrets: SecretStore | None = None
-        self.problem: str | None = None  # a sentence for the user when tokens could not be loaded
+        self.missing: list[str] = []  # known webhooks whose token could not be had
         self.refresh()
+
+    @property
+    def problem(self) -> str | None:
+        """A sentence for the user when deliveries cannot be verified as they should, and what
+        the listener does about it; None when all is well."""
+        if not self.missing:
+            if self.ring.required and not self.ring:
+                return (
+                    "no verification token is known: every delivery is answered 401 (--require-token)"
+                    " until one is (--token-env NAME, or a registered webhook's token in the keyring)"
+                )
+            return None
+        n = len(self.missing)
+        ids = ", ".join(self.missing[:3]) + (", …" if n > 3 else "")
+        status = self._secrets.status if self._secrets is not None else None
+        where = f"; no usable keyring: {status.reason}" if status and not status.persistent else ""
+        head = f"{n} known webhook{'s have' if n != 1 else ' has'} no verification token ({ids}{where})"
+        if self.ring:
+            return (
+                f"{head}: deliveries signed with {'their tokens' if n != 1 else 'its token'} are answered 401"
+            )
+        if self.ring.required:
+            return f"{head}: every delivery is answered 401 (--require-token)"
+        return f"{head}: deliveries are accepted unverified; --require-token answers 401 instead"
 
     def refresh(self, *, force: bool = False) -> bool:
         """Reload tokens if the index changed; True when it did."""
@@ -87,9 +131,7 @@ class TokenSync:
             grace_seconds=ROTATION_GRACE_SECONDS,
             keep=(CLI_TOKEN_LABEL,),
         )
-        self.problem = (
-            f"no token in the keyring for webhook(s) {', '.join(result.missing)}" if result.missing else None
-        )
+        self.missing = list(result.missing)
         return True
 
     def secrets(self) -> SecretStore:

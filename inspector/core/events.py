@@ -36,8 +36,15 @@ REJECTED_FLAGS = frozenset(
 
 
 def iso_utc(ts: float) -> str:
-    """ISO 8601 in UTC with milliseconds, e.g. 2026-11-27T02:54:03.123Z."""
-    dt = datetime.fromtimestamp(ts, tz=UTC)
+    """ISO 8601 in UTC with milliseconds, e.g. 2026-11-27T02:54:03.123Z.
+
+    A time no calendar date can show (past year 9999, NaN; an older importer let some into
+    databases) becomes "invalid time 1e+20" instead of an exception in every export and repaint.
+    """
+    try:
+        dt = datetime.fromtimestamp(ts, tz=UTC)
+    except (OverflowError, OSError, ValueError, TypeError):
+        return f"invalid time {ts!r}"
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
@@ -128,7 +135,9 @@ class StoredEvent:
         if FLAG_INVALID_JSON in self.flags or not self.body or self.body_truncated:
             return None
         try:
-            return json.loads(self.body)
+            # Decoded strictly: json.loads of bytes would accept CESU-8 surrogates, whose text no
+            # exporter can encode again.
+            return json.loads(self.body.decode("utf-8"))
         except (ValueError, RecursionError):
             return None
 

@@ -19,7 +19,6 @@ from inspector.commands.gui import attach_token_sync
 from inspector.commands.runtime import TokenSync
 from inspector.core.capture.listener import Listener, ListenerConfig
 from inspector.core.capture.token_ring import TokenRing
-from inspector.core.io.export_ndjson import write_ndjson
 from inspector.core.provider.secrets import SecretStore
 from inspector.core.provider.webhook_index import KnownWebhook, WebhookIndex
 from inspector.core.store.event_store import EventStore
@@ -230,10 +229,13 @@ def test_export_import_edit_and_rules_open_their_dialogs(
     assert "refund.created" in types
     rules.reject()
 
-    # Import: a file of two more events lands in the table without a restart.
+    # Import: a file of two more events lands in the table without a restart (other deliveries
+    # than the stored ones: an export of rows already in the history would add nothing).
     source = tmp_path / "more.ndjson"
     with source.open("w", encoding="utf-8") as out:
-        write_ndjson(store.iter_events(seqs=seqs3[:2]), out)
+        for i, event in enumerate(store.iter_events(seqs=seqs3[:2])):
+            record = {**event.to_export_dict(), "received_at": f"2026-11-26T10:00:0{i}.000Z"}
+            out.write(json.dumps(record) + "\n")
     actions.import_action.trigger()
     importer = actions.dialogs["import"]
     assert isinstance(importer, ImportDialog) and importer.isVisible()

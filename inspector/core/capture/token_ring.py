@@ -23,6 +23,7 @@ class TokenVerdict:
 
 
 UNVERIFIED = TokenVerdict(True, None, "no verification token is configured; accepted unverified")
+NONE_AVAILABLE = TokenVerdict(False, None, "a verification token is required, but none is available")
 
 
 class TokenRing:
@@ -30,10 +31,14 @@ class TokenRing:
 
     A removed or rotated token can stay accepted for a grace period so deliveries already in
     flight at the provider are not rejected the moment the user rotates.
+
+    With no token at all a request passes unverified, unless `required` is set: then it fails,
+    so a missing keyring cannot silently turn verification off.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, *, required: bool = False) -> None:
         self._clock = clock
+        self.required = required
         self._lock = threading.Lock()
         self._active: dict[str, bytes] = {}
         self._retiring: list[tuple[str, bytes, float]] = []  # (label, token, accepted until)
@@ -76,7 +81,7 @@ class TokenRing:
             self._retiring = [r for r in self._retiring if r[2] > now]
             candidates = list(self._active.items()) + [(lbl, tok) for lbl, tok, _ in self._retiring]
         if not candidates:
-            return UNVERIFIED
+            return NONE_AVAILABLE if self.required else UNVERIFIED
         if not header_values:
             return TokenVerdict(False, None, "missing Authorization header")
         if len(header_values) > 1:

@@ -12,6 +12,15 @@ from typing import Any
 from inspector.core import events as ev
 from inspector.core.events import EventSummary, NewEvent, StoredEvent
 from inspector.core.paths import DB_FILENAME, DataDirError, ensure_dir
+from inspector.core.store.connection import (
+    ReadOnlyStoreError,
+    check_schema,
+    check_writable,
+    connect,
+    damage_sentence,
+    is_damage,
+    quick_check,
+)
 from inspector.core.store.filter_query import Filter, parse_filter
 from inspector.core.store.migrations import SchemaTooNewError, migrate
 
@@ -35,6 +44,10 @@ _FLAGS_COLUMN = 11  # index of flags in a prepare_row tuple
 # Rows per INSERT statement: 16 variables a row stays far below SQLite's bound-variable limit
 # (32,766 in current builds, 999 in builds before 3.32 — then a batch this large fails loudly).
 _CHUNK_ROWS = 1000
+# An NDJSON export writes received_at truncated to the millisecond (after rounding to the
+# microsecond): the stored time of the same delivery lies in [t - 1 us, t + 1 ms).
+_SAME_TIME_BEFORE = 1e-6
+_SAME_TIME_AFTER = 1e-3
 # Distinct event types by a loose index scan: jump from one value to the next instead of reading
 # every row, so this stays fast with a million events.
 _DISTINCT_TYPES = """
@@ -69,8 +82,12 @@ def _decode_flags(text: str) -> tuple[str, ...]:
 
 
 class EventStore:
-    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
+    """`read_only=True` opens the file for reading only (export): no migration, no write ever, and
+    it works in a folder the user cannot write. Otherwise opening proves that writes go through."""
+
+    def __init__(self, path: Path, *, synchronous: str = "NORMAL", read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
         # NORMAL in WAL mode: a committed (acknowledged) delivery survives a crash or kill of this
         # process; only an OS crash or power cut can lose the last commits. FULL (fsync per commit)
         # is there for those who want that too, at a measured cost of throughput.
@@ -83,23 +100,35 @@ class EventStore:
         # connection), and opening a connection per write would cost more than the write.
         self._write_lock = threading.Lock()
         self._write_conn: sqlite3.Connection | None = None
+        self._checks: set[sqlite3.Connection] = set()  # quick_check connections, interrupted by close()
         try:
             conn = self._conn()
-            migrate(conn)
-        except SchemaTooNewError as exc:
+            if read_only:
+                check_schema(conn, path)
+            else:
+                migrate(conn)
+                check_writable(conn, path)
+        except (SchemaTooNewError, ReadOnlyStoreError) as exc:
             self.close()
             raise StoreError(str(exc)) from exc
         except sqlite3.DatabaseError as exc:
             self.close()
+            if is_damage(exc):
+                raise StoreError(damage_sentence(path, str(exc))) from exc
             raise StoreError(f"cannot open the event database {path}: {exc}") from exc
 
     @classmethod
-    def open(cls, data_dir: Path, **kwargs: Any) -> EventStore:
+    def open(cls, data_dir: Path, *, read_only: bool = False, **kwargs: Any) -> EventStore:
+        folder = Path(data_dir)
+        if read_only:
+            if not (folder / DB_FILENAME).is_file():
+                raise StoreError(f"no event database in {folder}")
+            return cls(folder / DB_FILENAME, read_only=True, **kwargs)
         try:
-            ensure_dir(Path(data_dir))
+            ensure_dir(folder)
         except DataDirError as exc:
             raise StoreError(str(exc)) from exc
-        return cls(Path(data_dir) / DB_FILENAME, **kwargs)
+        return cls(folder / DB_FILENAME, **kwargs)
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -113,6 +142,8 @@ class EventStore:
 
     def _writer(self) -> sqlite3.Connection:
         """The shared write connection; callers hold self._write_lock."""
+        if self.read_only:
+            raise StoreError(f"the event database {self.path} was opened read-only")
         if self._write_conn is None:
             self._write_conn = self._connect()
         return self._write_conn
@@ -120,11 +151,7 @@ class EventStore:
     def _connect(self) -> sqlite3.Connection:
         if self._closed:
             raise StoreError("the event store is closed")
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves so a batch is exactly one transaction.
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous={self._synchronous}")
-        conn.execute("PRAGMA foreign_keys=ON")
+        conn = connect(self.path, read_only=self.read_only, synchronous=self._synchronous)
         with self._conns_lock:
             self._all_conns.append(conn)
         return conn
@@ -134,6 +161,7 @@ class EventStore:
             self._closed = True
             conns, self._all_conns = self._all_conns, []
             self._write_conn = None
+        self.interrupt_checks()
         for conn in conns:
             try:
                 conn.close()
@@ -399,6 +427,64 @@ class EventStore:
             yield from (_full(r) for r in rows)
             last = rows[-1][0]
 
+    def already_stored(self, news: Sequence[NewEvent], *, upto_seq: int) -> list[bool]:
+        """For each event, whether a row up to `upto_seq` holds the same delivery: the same method,
+        path, query, headers, body and status, received at the same time.
+
+        "The same time" allows for the millisecond an NDJSON export keeps (it truncates), so an
+        export imported into the history it came from is recognised too. The received_at index makes
+        this one range lookup per distinct time.
+        """
+        if not news:
+            return []
+        times = sorted({e.received_at for e in news})
+        found: dict[float, set[tuple[Any, ...]]] = {}
+        conn = self._conn()
+        for start in range(0, len(times), _CHUNK_ROWS):
+            chunk = times[start : start + _CHUNK_ROWS]
+            marks = ",".join(["(?)"] * len(chunk))
+            rows = conn.execute(
+                f"WITH w(t) AS (VALUES {marks})"
+                " SELECT w.t, e.method, e.path, e.query, e.headers, e.body, e.status FROM w"
+                " JOIN events e ON e.received_at >= w.t - ? AND e.received_at < w.t + ?"
+                " WHERE e.seq <= ?",
+                (*chunk, _SAME_TIME_BEFORE, _SAME_TIME_AFTER, upto_seq),
+            )
+            for t, *content in rows:
+                found.setdefault(t, set()).add(tuple(content))
+        result = []
+        for e in news:
+            candidates = found.get(e.received_at)
+            if not candidates:
+                result.append(False)
+                continue
+            row = prepare_row(e)
+            result.append((row[1], row[2], row[3], row[4], bytes(row[5]), row[7]) in candidates)
+        return result
+
+    def interrupt_checks(self) -> None:
+        """Stop running quick_checks (a large file takes seconds) so a shutdown need not wait."""
+        with self._conns_lock:
+            for check in self._checks:
+                check.interrupt()
+
+    def quick_check(self) -> list[str]:
+        """SQLite's quick_check on a connection of its own: [] when the file is sound, else what
+        is wrong. Reads the whole file (seconds for a large history): call it off the GUI thread.
+        close() interrupts it; it then raises sqlite3.OperationalError ("interrupted")."""
+        conn = connect(self.path, read_only=True, synchronous=self._synchronous)
+        with self._conns_lock:
+            if self._closed:
+                conn.close()
+                raise StoreError("the event store is closed")
+            self._checks.add(conn)
+        try:
+            return quick_check(conn)
+        finally:
+            with self._conns_lock:
+                self._checks.discard(conn)
+            conn.close()
+
     def integrity_check(self) -> str:
         (result,) = self._conn().execute("PRAGMA integrity_check").fetchone()
         return str(result)
@@ -473,7 +559,7 @@ def _full(r: tuple[Any, ...]) -> StoredEvent:
         method=r[2],
         path=r[3],
         query=r[4],
-        headers=tuple((str(k), str(v)) for k, v in json.loads(r[5])),
+        headers=_headers(r[5]),
         body=bytes(r[6]),
         body_size=r[7],
         status=r[8],
@@ -487,3 +573,16 @@ def _full(r: tuple[Any, ...]) -> StoredEvent:
         error=r[16],
         extra=json.loads(r[17]) if r[17] else {},
     )
+
+
+def _headers(text: str) -> tuple[tuple[str, str], ...]:
+    pairs = tuple((str(k), str(v)) for k, v in json.loads(text))
+    if "\\ud" not in text:
+        return pairs
+    # A lone surrogate (json.dumps writes it as a backslash-u escape; an older importer let some
+    # in) cannot be encoded by any exporter or terminal: show U+FFFD in its place. The file keeps it.
+    return tuple((_printable_unicode(k), _printable_unicode(v)) for k, v in pairs)
+
+
+def _printable_unicode(text: str) -> str:
+    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)

@@ -54,6 +54,10 @@ _IS_CLAUSES: dict[str, str] = {
 }
 
 KEYS = ("type", "id", "status", "path", "method", "is", "webhook")
+# Terms are ANDed into one expression: SQLite refuses an expression tree deeper than 1,000 and,
+# in older builds, more than 999 bound values. Far more terms than anyone types, far below both.
+MAX_TERMS = 64
+_BARE_KEY = re.compile(r"([A-Za-z_]+):")
 
 
 def _glob_or_equal(column: str, value: str) -> tuple[str, tuple[object, ...]]:
@@ -87,6 +91,7 @@ def parse_filter(text: str) -> Filter:
     clauses: list[str] = []
     params: list[object] = []
     type_globs: list[str] = []
+    terms = 0
     pos = 0
     length = len(text)
     while pos < length:
@@ -101,6 +106,16 @@ def parse_filter(text: str) -> Filter:
         pos = m.end()
         if key is not None and key.lower() not in KEYS and value.startswith("//"):
             key, value = None, text[start + len(m.group(1)) : pos].strip()  # a URL is free text
+        bare = _BARE_KEY.fullmatch(raw_value) if key is None else None
+        if bare and bare.group(1).lower() in KEYS:
+            # "type:" alone (or "type: x") would otherwise search the body for the text "type:".
+            raise FilterError(f"{bare.group(1).lower()}: needs a value", start)
+        if value == "" and key is None:
+            continue
+        terms += 1
+        if terms > MAX_TERMS:
+            total = terms + _count_terms(text, pos)
+            raise FilterError(f"too many terms ({total:,}); at most {MAX_TERMS}", start)
         if key is not None:
             key = key.lower()
             if key not in KEYS:
@@ -109,8 +124,6 @@ def parse_filter(text: str) -> Filter:
                 raise FilterError(f"{key}: needs a value", start)
             clause, values = _keyed_clause(key, value, m.start(3))
         else:
-            if value == "":
-                continue
             # Free text: a substring of the raw body (CAST makes instr work on text, not bytes).
             clause, values = "instr(CAST(body AS TEXT), ?) > 0", (value,)
         # "IS NOT 1" rather than NOT: a row whose column is NULL (a rejected delivery has no event
@@ -120,6 +133,18 @@ def parse_filter(text: str) -> Filter:
             type_globs.append(value)
         params.extend(values)
     return Filter(" AND ".join(clauses), tuple(params), tuple(type_globs))
+
+
+def _count_terms(text: str, pos: int) -> int:
+    """How many terms follow `pos` (for the message only; their content is not checked)."""
+    n = 0
+    while pos < len(text) and text[pos:].strip():
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            break
+        n += 1
+        pos = m.end()
+    return n
 
 
 def _keyed_clause(key: str, value: str, pos: int) -> tuple[str, tuple[object, ...]]:

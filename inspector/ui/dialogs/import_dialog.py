@@ -1,14 +1,16 @@
 """Import an NDJSON or HAR file into the history, off the GUI thread, with a result summary.
 
 Bad lines are skipped, never fatal: the summary says "imported N events, skipped M bad records
-(first: line 3: ...)". The window refreshes its table on `imported`.
+(first: line 3: ...)", then one line per kind of problem with its line numbers. An import that
+stops midway (a full disk) still reports what went in before it stopped, and the window
+refreshes its table on `imported` either way.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -22,13 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.core.io.import_events import ImportReport, import_file
+from inspector.core.io.import_events import ImportFileError, ImportReport, import_file
 from inspector.core.store.event_store import EventStore
 from inspector.ui.background import BackgroundRunner
 
 OK_STYLE = "color: #2e8b57;"
 WARN_STYLE = "color: #c47f00;"
 ERROR_STYLE = "color: #d33f3f;"
+MAX_REASON_LINES = 8
 
 
 class ImportDialog(QDialog):
@@ -64,6 +67,8 @@ class ImportDialog(QDialog):
         self.result_label = QLabel(self)
         self.result_label.setObjectName("importResult")
         self.result_label.setWordWrap(True)
+        # The report quotes bits of the file: never let them render as rich text.
+        self.result_label.setTextFormat(Qt.TextFormat.PlainText)
 
         self.import_button = QPushButton("Import", self)
         self.import_button.setObjectName("importButton")
@@ -110,12 +115,26 @@ class ImportDialog(QDialog):
     def _on_done(self, _tag: object, report: ImportReport) -> None:
         self.report = report
         summary = report.summary()
-        self._show(summary[:1].upper() + summary[1:] + ".", WARN_STYLE if report.skipped else OK_STYLE)
+        text = summary[:1].upper() + summary[1:] + "."
+        reasons = report.reason_lines()
+        if reasons:
+            shown = reasons[:MAX_REASON_LINES]
+            if len(reasons) > len(shown):
+                shown.append(f"… and {len(reasons) - len(shown)} other kinds of problems")
+            text += "\n" + "\n".join(shown)
+        style = ERROR_STYLE if report.stopped else WARN_STYLE if report.skipped else OK_STYLE
+        self._show(text, style)
         self._update_buttons()
         self.imported.emit(report)
 
     def _on_failed(self, _tag: object, error: object) -> None:
-        self._show(f"Nothing imported: {error}", ERROR_STYLE)
+        # import_file raises ImportFileError only before it stored anything; anything else is not
+        # known to have stored nothing, so the table is reloaded and the text does not claim it.
+        if isinstance(error, ImportFileError):
+            self._show(f"Nothing imported: {error}", ERROR_STYLE)
+        else:
+            self._show(f"The import failed: {error}", ERROR_STYLE)
+            self.imported.emit(ImportReport(stopped=f"failed: {error}"))
         self._update_buttons()
 
     def _show(self, text: str, style: str) -> None:

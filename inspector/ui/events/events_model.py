@@ -128,7 +128,10 @@ def forward_text(forward_status: int | None) -> str:
 
 
 def local_time(ts: float) -> str:
-    lt = time.localtime(ts)
+    try:
+        lt = time.localtime(ts)
+    except (OverflowError, OSError, ValueError):  # past what the platform's clock can show
+        return ev.iso_utc(ts)
     return time.strftime("%Y-%m-%d %H:%M:%S", lt) + f".{int(ts * 1000) % 1000:03d}"
 
 

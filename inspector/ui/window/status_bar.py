@@ -1,5 +1,5 @@
 """Status bar widgets: listener URL (+ copy), event count, pause/resume, follow, clear history,
-and a warning when verification tokens could not be loaded."""
+and warnings when verification tokens could not be loaded or the database is damaged."""
 
 from __future__ import annotations
 
@@ -60,9 +60,15 @@ class StatusControls:
         self.token_problem_label.setStyleSheet("color: #d33f3f;")
         self.token_problem_label.hide()
 
+        self.store_problem_label = QLabel(bar)
+        self.store_problem_label.setObjectName("statusStoreProblem")
+        self.store_problem_label.setStyleSheet("color: #d33f3f;")
+        self.store_problem_label.hide()
+
         bar.addWidget(self.url_label)
         bar.addWidget(self.copy_url_button)
         bar.addWidget(self.token_problem_label)
+        bar.addWidget(self.store_problem_label)
         bar.addPermanentWidget(self.paused_label)
         bar.addPermanentWidget(self.count_label)
         bar.addPermanentWidget(self.pause_button)
@@ -90,15 +96,26 @@ class StatusControls:
             self.bar.showMessage("Listener URL copied", 2000)
 
     def set_token_problem(self, problem: str | None) -> None:
-        """Say why some deliveries cannot be verified (a webhook's token is not in the keyring)."""
+        """Say why deliveries cannot be verified (no keyring, a webhook's token missing) and what
+        the listener does meanwhile (accepts them unverified, or answers 401)."""
         text = problem[:1].upper() + problem[1:] if problem else ""
         if text == self.token_problem_label.text() and self.token_problem_label.isVisible() == bool(text):
             return  # polled every few seconds: no relayout when nothing changed
         self.token_problem_label.setText(text)
         self.token_problem_label.setToolTip(
-            f"{text}: deliveries for that webhook cannot be verified until its token is there" if text else ""
+            f"{text}. Verification tokens come from the system keyring (one per registered webhook)"
+            " or from --token-env NAME."
+            if text
+            else ""
         )
         self.token_problem_label.setVisible(bool(text))
+
+    def set_store_problem(self, problem: str | None) -> None:
+        """Say the database is damaged (found by a background check); the full sentence is the tip."""
+        text = problem[:1].upper() + problem[1:] if problem else ""
+        self.store_problem_label.setText(text.split(";", 1)[0] if text else "")
+        self.store_problem_label.setToolTip(text)
+        self.store_problem_label.setVisible(bool(text))
 
     def set_count(self, total: int | None) -> None:
         self.count_label.setText("…" if total is None else f"{total:,} event{'' if total == 1 else 's'}")
