@@ -1,7 +1,8 @@
-"""`webhook-inspector` entry point: parses the common options and hands over to a subcommand.
+"""`webhook-inspector` entry point: finds the subcommand, lets it parse its own options, runs it.
 
-Each subcommand lives in inspector/commands/<name>.py with `add_parser(subparsers, common)` and
-`run(args) -> int`; they are imported lazily so `listen` never loads Qt and `--version` is instant.
+Each subcommand lives in inspector/commands/<module>.py with `add_parser(subparsers)` (composing
+the option groups of inspector/commands/options.py it needs) and `run(args) -> int`; modules are
+imported lazily so `listen` never loads Qt and `--version` is instant.
 """
 
 from __future__ import annotations
@@ -25,41 +26,15 @@ COMMANDS: dict[str, str] = {
     "import": "import_events",
     "webhooks": "webhooks",
 }
-
-
-def common_options() -> argparse.ArgumentParser:
-    """Options every subcommand accepts (DESIGN.md "Command line")."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", metavar="DIR", help="where events are stored")
-    common.add_argument("--config-dir", metavar="DIR", help="where non-secret settings are kept")
-    common.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    common.add_argument(
-        "--port", type=port_number, default=8765, help="port to bind (default 8765; 0 = any free)"
-    )
-    common.add_argument(
-        "--token-env",
-        metavar="NAME",
-        help="read the verification token from this environment variable",
-    )
-    return common
-
-
-def port_number(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {value}")
-    return value
+DEFAULT_COMMAND = "gui"
+# Options (of any subcommand) that take a value: needed to find the subcommand among the words.
+_VALUE_OPTIONS = {"--data-dir", "--config-dir", "--host", "--port", "--token-env", "--log-file"}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = common_options()
     parser = argparse.ArgumentParser(
         prog="webhook-inspector",
-        description="Receive and inspect webhook deliveries.",
-        parents=[common],
+        description="Receive and inspect webhook deliveries. Without a command: the desktop app (gui).",
     )
     parser.add_argument("--version", action="version", version=f"webhook-inspector {__version__}")
     parser.add_argument(
@@ -71,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module in COMMANDS.values():
         mod = _command_module(module)
         if mod is not None:
-            mod.add_parser(sub, common)
+            mod.add_parser(sub)
     return parser
 
 
@@ -85,15 +60,9 @@ def _command_module(name: str) -> ModuleType | None:
         raise
 
 
-_VALUE_OPTIONS = {"--data-dir", "--config-dir", "--host", "--port", "--token-env"}
-
-
-def _common_options_after_command(argv: list[str]) -> list[str]:
-    """`webhook-inspector --port 9000 listen` == `webhook-inspector listen --port 9000`.
-
-    argparse lets a subcommand's defaults overwrite options given before it, so common options
-    written before the command are moved behind it.
-    """
+def with_command(argv: list[str]) -> list[str]:
+    """The subcommand first: `webhook-inspector --port 9000 listen` == `… listen --port 9000`,
+    and plain `webhook-inspector [options]` == `webhook-inspector gui [options]`."""
     i = 0
     while i < len(argv):
         token = argv[i]
@@ -102,20 +71,22 @@ def _common_options_after_command(argv: list[str]) -> list[str]:
         if token == "--":
             break
         i += 2 if token in _VALUE_OPTIONS else 1
-    return argv
+    top_level = {"-h", "--help", "--version", "--self-test"}
+    if any(token in top_level for token in argv):
+        return argv
+    return [DEFAULT_COMMAND, *argv]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = _common_options_after_command(list(sys.argv[1:] if argv is None else argv))
+    words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(with_command(words))
     if args.self_test:
         name = "selftest"
     else:
-        name = args.command or "gui"
+        name = args.command or DEFAULT_COMMAND
         if args.command is None:
-            # Plain `webhook-inspector` = `webhook-inspector gui`, with the top-level options.
-            args = parser.parse_args(["gui", *argv])
+            args = parser.parse_args([DEFAULT_COMMAND])
     try:
         module = _command_module(COMMANDS.get(name, name))
         if module is None:

@@ -24,7 +24,7 @@ from tests.namespaces import exit_codes, inspector_argv, need_unshare, run_with_
 
 @pytest.fixture
 def dirs(tmp_path: Path) -> list[str]:
-    return ["--data-dir", str(tmp_path / "data"), "--config-dir", str(tmp_path / "config")]
+    return ["--data-dir", str(tmp_path / "data")]
 
 
 def assert_one_line_error(stderr: str, *fragments: str) -> None:

@@ -73,7 +73,7 @@ def test_listen_prints_request_fields_escaped_one_line_per_delivery(dirs: list[s
     assert "gnp.exe  card" in sneaky_line  # the path's bytes, whatever they decode to, escaped
     assert "card\\u202e.created\\u2028x" in sneaky_line
     assert "evt_\\x9b31m\\x85x" in sneaky_line
-    assert "[verified cli]" in sneaky_line  # a verified delivery says whose token matched
+    assert "[verified env:ESCAPE_TOKEN]" in sneaky_line  # a verified delivery says whose token matched
 
 
 def test_listen_json_escapes_what_json_leaves_raw(dirs: list[str]) -> None:

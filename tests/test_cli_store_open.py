@@ -84,8 +84,8 @@ def test_a_read_only_database_file_is_refused_at_start(tmp_path: Path) -> None:
         [
             inspector_argv("listen", "--port", "0", *common),
             inspector_argv("gui", "--port", "0", *common),
-            inspector_argv("import", str(source), *common),
-            inspector_argv("export", *common),  # reading is still fine
+            inspector_argv("import", str(source), *common[:2]),
+            inspector_argv("export", *common[:2]),  # reading is still fine
         ],
         read_only=[db],
         timeout=60,

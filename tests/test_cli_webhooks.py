@@ -133,7 +133,7 @@ def test_token_from_env_never_lands_in_a_file(
         "https://hooks.example.test/in",
         "--event",
         "card.created",
-        "--token-env",
+        "--webhook-token-env",
         "WH_TOKEN",
     )
     out, err = capsys.readouterr()

@@ -29,14 +29,28 @@ def writers() -> dict[str, Writer]:
     return found
 
 
-def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+def add_parser(sub: Any) -> None:
+    from inspector.commands import options
+
     p = sub.add_parser(
         "export",
-        parents=[common],
         help="write stored events (ndjson | har | curl) to stdout or --out",
+        description=(
+            "Write the stored events that match --filter, oldest first, as NDJSON (one record per"
+            " line), a HAR 1.2 document, or a shell script of curl commands. Secrets are redacted;"
+            " cURL scripts read secret headers from $WEBHOOK_TOKEN. Only reads the history."
+        ),
     )
-    p.add_argument("--format", default="ndjson", choices=("ndjson", "har", "curl"))
-    p.add_argument("--filter", default="", metavar="QUERY", help='e.g. "type:transaction.* status:2xx"')
+    options.store(p)
+    p.add_argument(
+        "--format", default="ndjson", choices=("ndjson", "har", "curl"), help="output format (default ndjson)"
+    )
+    p.add_argument(
+        "--filter",
+        default="",
+        metavar="QUERY",
+        help='which events, in the filter language: "type:card.* status:2xx"',
+    )
     p.add_argument("--out", metavar="FILE", help="write here (atomically) instead of stdout")
 
 
@@ -56,10 +70,9 @@ class _Counted:
 def run(args: argparse.Namespace) -> int:
     import sqlite3
 
-    from inspector.commands import UserError
-    from inspector.commands.runtime import data_dir, open_store
+    from inspector.commands import UserError, options
+    from inspector.commands.runtime import open_store
     from inspector.core.io.atomic_file import atomic_file
-    from inspector.core.paths import DB_FILENAME
     from inspector.core.store.connection import damage_sentence, is_damage
     from inspector.core.store.filter_query import FilterError, parse_filter
 
@@ -70,8 +83,9 @@ def run(args: argparse.Namespace) -> int:
         flt = parse_filter(args.filter)
     except FilterError as exc:
         raise UserError(f"--filter: {exc} (at character {exc.position + 1})") from None
-    if not (data_dir(args) / DB_FILENAME).exists():
-        raise UserError(f"no event database in {data_dir(args)} (use --data-dir)")
+    dirs = options.dirs(args)
+    if not dirs.database.exists():
+        raise UserError(f"no event database in {dirs.data} (use --data-dir)")
     # Read-only: an export works on a data dir the user cannot write, and never changes the file.
     store = open_store(args, read_only=True)
     events = _Counted(store.iter_events(flt))

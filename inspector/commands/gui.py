@@ -12,24 +12,23 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings, QTimer
 
-    from inspector.commands.runtime import TokenSync
     from inspector.core.capture.listener import ListenerConfig
     from inspector.core.capture.token_ring import TokenRing
+    from inspector.core.provider.token_sync import TokenSync
     from inspector.core.store.event_store import EventStore
     from inspector.ui.background import BackgroundRunner
     from inspector.ui.window.main_window import MainWindow
 
 
-def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
-    from inspector.commands.listen import add_require_token
+def add_parser(sub: Any) -> None:
+    from inspector.commands import options
 
     p = sub.add_parser(
         "gui",
-        parents=[common],
         help="open the desktop app (the default)",
         description="Open the window with the listener running; history from earlier runs is kept.",
     )
-    add_require_token(p)
+    options.listener(p)
 
 
 # How often the window re-reads the webhook index (one stat() when nothing changed), so a webhook
@@ -37,17 +36,13 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 TOKEN_SYNC_MS = 2000
 
 
-def attach_token_sync(
-    window: MainWindow, sync: TokenSync, cli_token: str | None = None, interval_ms: int = TOKEN_SYNC_MS
-) -> QTimer:
+def attach_token_sync(window: MainWindow, sync: TokenSync, interval_ms: int = TOKEN_SYNC_MS) -> QTimer:
     """Poll `sync.refresh()` on the GUI thread; the status bar says when a token is missing.
 
     Sends from the window to its own listener carry the --token-env token, else the token of a
     webhook the ring knows (read from the keyring when a send starts, never kept elsewhere).
     """
     from PySide6.QtCore import QTimer
-
-    from inspector.commands.runtime import CLI_TOKEN_LABEL
 
     def refresh() -> None:
         try:
@@ -57,18 +52,7 @@ def attach_token_sync(
             return
         window.status.set_token_problem(sync.problem)
 
-    def token() -> str | None:
-        if cli_token:
-            return cli_token
-        for label in sync.ring.labels():
-            if label == CLI_TOKEN_LABEL:
-                continue
-            found = sync.secrets().webhook_token(label)
-            if found:
-                return str(found)
-        return None
-
-    window.event_actions.token_source = token
+    window.event_actions.token_source = sync.token_for_sends
     timer = QTimer(window)
     timer.setObjectName("tokenSyncTimer")
     timer.setInterval(interval_ms)
@@ -138,24 +122,26 @@ def start_window(
 def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QThreadPool
 
-    from inspector.commands.runtime import TokenSync, config_dir, explicit_token, open_store
+    from inspector.commands import options
+    from inspector.commands.runtime import open_store, token_sync
     from inspector.core.capture.listener import ListenerConfig
     from inspector.ui.app import SignalWaker, create_application, release_clipboard, window_settings
     from inspector.ui.provider_worker import wait_for_network_calls
     from inspector.ui.webhooks.webhooks_dock import add_webhooks_dock
 
-    sync = TokenSync(args)  # before the store: a bad --token-env must not create files
+    sync = token_sync(args)  # before the store: a bad --token-env must not create files
     tokens = sync.ring
     store = open_store(args)
     try:
         app = create_application()
         waker = SignalWaker(app)  # before the URL is printed: a SIGTERM from then on quits cleanly
-        settings = window_settings(str(config_dir(args)))
+        dirs = options.dirs(args)
+        settings = window_settings(str(dirs.config))
         window = start_window(store, ListenerConfig(host=args.host, port=args.port), tokens, settings)
-        attach_token_sync(window, sync, explicit_token(args))
+        attach_token_sync(window, sync)
         attach_integrity_check(window, store)
         # The panel shares TokenSync's keyring handle: one probe of the keyring per run.
-        add_webhooks_dock(window, config_dir(args), tokens, settings, sync.secrets())
+        add_webhooks_dock(window, dirs.config, tokens, settings, sync.secrets())
         window.show()
         if sync.problem:
             print(f"warning: {sync.problem}", file=sys.stderr, flush=True)

@@ -13,23 +13,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-# Common options only a listener uses; `import` does not list them.
-_LISTENER_OPTIONS = frozenset({"host", "port", "token_env"})
+from inspector.core.terminal_text import escape_controls
 
 
-def _own_options(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The common options minus the listener's (the same actions `parents=` would share)."""
-    own = argparse.ArgumentParser(add_help=False)
-    for action in common._actions:
-        if action.option_strings and action.dest not in _LISTENER_OPTIONS:
-            own._add_action(action)
-    return own
+def add_parser(sub: Any) -> None:
+    from inspector.commands import options
 
-
-def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "import",
-        parents=[_own_options(common)],
         help="read NDJSON or HAR back into the history; says what it imported and skipped",
         description=(
             "Add the events of an NDJSON export or a HAR file to the history, with their original"
@@ -37,15 +28,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
             " so importing a file twice does not double it."
         ),
     )
+    options.store(p)
     p.add_argument("file", metavar="FILE", help="an NDJSON export (.ndjson, .jsonl) or a HAR file (.har)")
     p.add_argument(
         "--format", choices=("ndjson", "har"), help="the file's format (default: by name and first line)"
     )
-
-
-def shown(text: str) -> str:
-    """`text` with control characters escaped, safe to print to a terminal."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,27 +43,28 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file).expanduser()
     # Checked before the store is opened: a mistyped name must not create an empty history.
     if not path.exists():
-        raise UserError(f"{shown(str(path))} does not exist")
+        raise UserError(f"{escape_controls(str(path))} does not exist")
     if path.is_dir():
-        raise UserError(f"{shown(str(path))} is a folder, not a file")
+        raise UserError(f"{escape_controls(str(path))} is a folder, not a file")
     try:
         with path.open("rb") as f:
             f.read(1)
     except OSError as exc:
-        raise UserError(f"cannot read {shown(str(path))}: {exc.strerror or exc}") from None
+        raise UserError(f"cannot read {escape_controls(str(path))}: {exc.strerror or exc}") from None
     store = open_store(args)
     try:
         report = import_file(path, store, args.format)
     except ImportFileError as exc:
-        raise UserError(shown(str(exc))) from None
+        raise UserError(escape_controls(str(exc))) from None
     finally:
         store.close()
 
     noun = "lines" if report.unit == "line" else "entries"
-    out = [f"imported {report.imported:,} event{'' if report.imported == 1 else 's'} from {shown(path.name)}"]
+    events = f"event{'' if report.imported == 1 else 's'}"
+    out = [f"imported {report.imported:,} {events} from {escape_controls(path.name)}"]
     if report.skipped:
         out.append(f"skipped {report.skipped:,} bad {noun if report.skipped != 1 else report.unit}:")
-        out += [f"  {shown(line)}" for line in report.reason_lines()]
+        out += [f"  {escape_controls(line)}" for line in report.reason_lines()]
     if report.already_present:
         out.append(f"skipped {report.already_present:,} already in the history")
     print("\n".join(out), flush=True)
@@ -86,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
             if report.imported
             else "nothing was imported"
         )
-        print(f"webhook-inspector: error: the import {shown(report.stopped)}; {before}", file=sys.stderr)
+        print(
+            f"webhook-inspector: error: the import {escape_controls(report.stopped)}; {before}",
+            file=sys.stderr,
+        )
         return 1
     return 0

@@ -12,26 +12,25 @@ from inspector.core.events import StoredEvent
 from inspector.core.terminal_text import escape_controls, json_line
 
 
-def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+def add_parser(sub: Any) -> None:
+    from inspector.commands import options
+
     p = sub.add_parser(
         "listen",
-        parents=[common],
         help="run the listener headless; one line per delivery on stdout",
-        description="Receive deliveries without the window. Ctrl-C stops cleanly.",
+        description="Receive deliveries without the window. Ctrl-C or SIGTERM stops cleanly.",
     )
+    options.listener(p)
     p.add_argument("--json", action="store_true", help="print each delivery as an NDJSON record")
     p.add_argument(
         "--strict", action="store_true", help="answer 422 to JSON objects that are not an envelope"
     )
-    p.add_argument("--max-body", type=int, default=5 * 1024 * 1024, metavar="BYTES", help="body size limit")
-    add_require_token(p)
-
-
-def add_require_token(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--require-token",
-        action="store_true",
-        help='answer 401 instead of "unverified" when no verification token can be had (no keyring)',
+        "--max-body",
+        type=int,
+        default=5 * 1024 * 1024,
+        metavar="BYTES",
+        help="body size limit in bytes (default 5 MiB; larger bodies are answered 413)",
     )
 
 
@@ -58,12 +57,12 @@ def warn_if_damaged(store: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from inspector.commands import UserError
-    from inspector.commands.runtime import TokenSync, open_store
+    from inspector.commands.runtime import open_store, token_sync
     from inspector.core.capture.listener import Listener, ListenerBindError, ListenerConfig
 
     if args.max_body < 1:
         raise UserError("--max-body must be a positive number of bytes")
-    sync = TokenSync(args)
+    sync = token_sync(args)
     tokens = sync.ring
     store = open_store(args)
     config = ListenerConfig(

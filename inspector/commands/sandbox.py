@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import copy
 import signal
 import sys
 import threading
 from pathlib import Path
 from typing import Any
 
-from inspector.commands import UserError
+from inspector.commands import UserError, options
 
 DEFAULT_PORT = 8766  # not the listener's 8765, so `sandbox` and `listen` run side by side
 DEFAULT_ACCESS_TOKEN = "sandbox-token"
@@ -30,21 +29,14 @@ know them), so it is written with mode 0600. Use it for test tokens only.
 """
 
 
-def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    # Our own copy of the common options: the --port action gets another default and help, and
-    # the actions of `common` itself are shared by every subcommand and the top level.
-    own_common = copy.deepcopy(common)
-    for action in own_common._actions:
-        if action.dest == "port":
-            action.default = DEFAULT_PORT
-            action.help = f"port to bind (default {DEFAULT_PORT}; 0 = any free)"
+def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "sandbox",
-        parents=[own_common],
         help="run the local provider emulator",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    options.bind(parser, default_port=DEFAULT_PORT, what="serve the sandbox")
     parser.add_argument(
         "--access-token",
         metavar="T",

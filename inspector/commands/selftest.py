@@ -37,7 +37,7 @@ class CheckFailed(Exception):
     """A check did not pass; str() is the line printed after "FAIL"."""
 
 
-def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+def add_parser(sub: Any) -> None:
     """Not a subcommand: cli.py routes the top-level --self-test flag here and never calls this."""
 
 

@@ -1,8 +1,10 @@
 """`webhook-inspector webhooks list|create|update|delete`: manage webhooks with the provider.
 
-For scripts and CI. Tokens never appear on the command line (argv is visible in `ps`) nor in the
-output: a webhook's authorization token is generated or read from an environment variable and
-goes to the keyring; the API access token comes from an environment variable or the keyring.
+For scripts and CI, on the same WebhookService (and so the same token policy) as the window's
+Webhooks panel. Tokens never appear on the command line (argv is visible in `ps`) nor in the
+output: a webhook's own authorization token is generated (`--generate-token`) or read from an
+environment variable (`--webhook-token-env NAME`) and goes to the keyring; the API access token
+comes from `--access-token-env NAME`, the profile's keyring entry, or PENNY_ACCESS_TOKEN.
 """
 
 from __future__ import annotations
@@ -10,37 +12,46 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from inspector.commands import UserError
+from inspector.commands import UserError, options
 from inspector.core.terminal_text import escape_controls, json_line
 
+if TYPE_CHECKING:
+    from inspector.core.provider.profiles import Profile
+    from inspector.core.provider.secrets import SecretStore
+    from inspector.core.provider.webhook_service import WebhookService
+
 ACTIONS = ("list", "create", "update", "delete")
+# The provider's own examples read the API access token from this variable.
+PROVIDER_TOKEN_ENV = "PENNY_ACCESS_TOKEN"
 
 
-def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "webhooks",
-        parents=[common],
         help="list, create, update or delete webhooks with the provider",
-        description="Manage webhooks with the provider (or the sandbox). Tokens go to the keyring.",
+        description=(
+            "Manage webhooks with the provider (or the local sandbox). A webhook's authorization "
+            "token goes to the system keyring, never to a file or the output; without a keyring, "
+            "creating or rotating a token is refused."
+        ),
     )
+    options.config(p)
     conn = argparse.ArgumentParser(add_help=False)
-    where = conn.add_argument_group("provider")
-    where.add_argument("--profile", metavar="NAME", help='profile to use (e.g. "Local sandbox")')
-    where.add_argument("--api-url", metavar="URL", help="API base URL (overrides the profile's)")
-    where.add_argument(
-        "--access-token-env",
-        metavar="NAME",
-        help="read the API access token from this environment variable "
-        "(default: the profile's keyring entry)",
-    )
+    options.provider(conn, nested=True)
     conn.add_argument("--json", action="store_true", help="print JSON (never a token)")
+    # The listener's option, by mistake: say which one is meant instead of a bare "unrecognized".
+    conn.add_argument("--token-env", dest="listener_token_env", help=argparse.SUPPRESS)
 
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("list", parents=[conn], help="list the profile's webhooks")
+    actions.add_parser(
+        "list", parents=[conn], help="list the profile's webhooks", description="List webhooks."
+    )
 
-    create = actions.add_parser("create", parents=[conn], help="register a webhook")
+    create = actions.add_parser(
+        "create", parents=[conn], help="register a webhook", description="Register a webhook."
+    )
     create.add_argument("--url", required=True, help="where the provider delivers events")
     create.add_argument(
         "--event",
@@ -57,38 +68,57 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="generate a random authorization token and keep it in the keyring",
     )
     token.add_argument(
-        "--token-env",
+        "--webhook-token-env",
         metavar="NAME",
-        help="use the authorization token in this environment variable (kept in the keyring)",
+        help="the webhook's authorization token, from this environment variable (kept in the keyring)",
     )
 
-    update = actions.add_parser("update", parents=[conn], help="change a webhook")
+    update = actions.add_parser(
+        "update",
+        parents=[conn],
+        help="change a webhook",
+        description="Change a webhook's URL, events or token.",
+    )
     update.add_argument("id", help="webhook id")
-    update.add_argument("--add-event", action="append", default=[], metavar="TYPE")
-    update.add_argument("--remove-event", action="append", default=[], metavar="TYPE")
+    update.add_argument("--add-event", action="append", default=[], metavar="TYPE", help="subscribe to TYPE")
+    update.add_argument(
+        "--remove-event", action="append", default=[], metavar="TYPE", help="unsubscribe from TYPE"
+    )
     update.add_argument("--url", help="new delivery URL")
     rotate = update.add_mutually_exclusive_group()
     rotate.add_argument("--rotate-token", action="store_true", help="generate a new authorization token")
-    rotate.add_argument("--token-env", metavar="NAME", help="set the authorization token from this variable")
+    rotate.add_argument(
+        "--webhook-token-env", metavar="NAME", help="set the webhook's authorization token from this variable"
+    )
 
-    delete = actions.add_parser("delete", parents=[conn], help="delete a webhook")
+    delete = actions.add_parser(
+        "delete",
+        parents=[conn],
+        help="delete a webhook",
+        description="Delete a webhook and forget its token.",
+    )
     delete.add_argument("id", help="webhook id")
 
 
 def run(args: argparse.Namespace) -> int:
-    from inspector.core.provider.client import ProviderClient, ProviderError
+    from inspector.core.provider.client import ProviderError
     from inspector.core.provider.secrets import SecretStore
     from inspector.core.provider.webhook_index import WebhookIndex, WebhookIndexError
+    from inspector.core.provider.webhook_service import WebhookService
 
-    config_dir = _config_dir(args)
-    profile = _profile(args, config_dir)
-    store = SecretStore()
-    access_token = _access_token(args, profile.name, store)
-    index = WebhookIndex(config_dir)
+    if getattr(args, "listener_token_env", None):
+        raise UserError(
+            "--token-env is the listener's verification token (gui, listen); a webhook's own token "
+            "is --webhook-token-env NAME (or --generate-token)"
+        )
+    dirs = options.dirs(args)
+    profile = resolve_profile(args, dirs.config)
+    secrets = SecretStore()
+    access_token = resolve_access_token(args, profile, secrets)
+    service = WebhookService(secrets, WebhookIndex(dirs.config))
     handler = {"list": _list, "create": _create, "update": _update, "delete": _delete}
     try:
-        with ProviderClient(profile, access_token) as client:
-            return handler[args.action](args, client, store, index)
+        return handler[args.action](args, service, profile, access_token)
     except ProviderError as exc:
         print(f"webhook-inspector: error: {escape_controls(str(exc))}", file=sys.stderr)
         return 1
@@ -99,37 +129,26 @@ def run(args: argparse.Namespace) -> int:
 # --- actions --------------------------------------------------------------------------------------
 
 
-def _list(args: argparse.Namespace, client: Any, store: Any, index: Any) -> int:
-    webhooks = client.list()
+def _list(args: argparse.Namespace, service: WebhookService, profile: Profile, access: str) -> int:
+    rows = service.list(profile, access_token=access)
     if args.json:
-        _print_json([w.to_json() for w in webhooks])
+        _print_json([row.webhook.to_json() for row in rows])
         return 0
-    if not webhooks:
-        print(f"no webhooks at {client.profile.api_url}")
-    for w in webhooks:
+    if not rows:
+        print(escape_controls(f"no webhooks at {profile.api_url}"))
+    for row in rows:
+        w = row.webhook
         token = {True: "token set", False: "no token", None: "token ?"}[w.has_authorization_token]
-        print(escape_controls(f"{w.id}  {w.url}  [{', '.join(w.events) or 'no events'}]  {token}"))
+        here = ", kept here" if row.token_here else ""
+        print(escape_controls(f"{w.id}  {w.url}  [{', '.join(w.events) or 'no events'}]  {token}{here}"))
     return 0
 
 
-def _create(args: argparse.Namespace, client: Any, store: Any, index: Any) -> int:
-    from inspector.core.provider.webhook_index import KnownWebhook
-
-    token = _new_token(args, store, generate=args.generate_token, action="create the webhook")
-    webhook = client.create(args.url, args.events, authorization_token=token)
-    if token is not None and not store.set_webhook_token(webhook.id, token):
-        # The keyring broke between our check and now: a webhook whose token nobody knows is
-        # worse than none, so take it back.
-        client.delete(webhook.id)
-        print(
-            f"webhook-inspector: error: could not keep the token ({store.description}); "
-            f"the webhook was created and deleted again",
-            file=sys.stderr,
-        )
-        return 1
-    index.upsert(
-        KnownWebhook(webhook.id, client.profile.name, webhook.url, webhook.events, webhook.created_at)
-    )
+def _create(args: argparse.Namespace, service: WebhookService, profile: Profile, access: str) -> int:
+    token = _new_token(args, generate=args.generate_token)
+    _check_can_keep(service, token, "create the webhook")
+    saved = service.create(profile, args.url, args.events, token, access_token=access)
+    webhook = saved.webhook
     if args.json:
         _print_json(webhook.to_json())
     else:
@@ -138,77 +157,51 @@ def _create(args: argparse.Namespace, client: Any, store: Any, index: Any) -> in
     if token is None:
         print("note: no authorization token, deliveries cannot be verified", file=sys.stderr)
     else:
-        print(f"note: authorization token kept {store.description}", file=sys.stderr)
+        print(f"note: authorization token kept {saved.keeping}", file=sys.stderr)
     return 0
 
 
-def _update(args: argparse.Namespace, client: Any, store: Any, index: Any) -> int:
-    from inspector.core.provider.webhook_index import KnownWebhook
-
-    if not (args.add_event or args.remove_event or args.url or args.rotate_token or args.token_env):
+def _update(args: argparse.Namespace, service: WebhookService, profile: Profile, access: str) -> int:
+    if not (args.add_event or args.remove_event or args.url or args.rotate_token or args.webhook_token_env):
         raise UserError(
-            "nothing to change: give --add-event, --remove-event, --url, --rotate-token or --token-env"
+            "nothing to change: give --add-event, --remove-event, --url, --rotate-token "
+            "or --webhook-token-env"
         )
-    token = _new_token(args, store, generate=args.rotate_token, action="rotate the token")
-    webhook = client.update(
+    token = _new_token(args, generate=args.rotate_token)
+    _check_can_keep(service, token, "rotate the token")
+    saved = service.update(
+        profile,
         args.id,
         url=args.url,
         add_events=args.add_event,
         remove_events=args.remove_event,
-        authorization_token=token,
+        token=token,
+        access_token=access,
     )
-    if token is not None and not store.set_webhook_token(webhook.id, token):
-        print(
-            f"webhook-inspector: error: the provider has the new token but it could not be "
-            f"kept ({store.description}); rotate again once the keyring works",
-            file=sys.stderr,
-        )
-        return 1
-    known = index.get(webhook.id)
-    profile = known.profile if known else client.profile.name
-    created = webhook.created_at or (known.created_at if known else None)
-    index.upsert(KnownWebhook(webhook.id, profile, webhook.url, webhook.events, created))
+    webhook = saved.webhook
     if args.json:
         _print_json(webhook.to_json())
     else:
         print(escape_controls(f"updated {webhook.id}  {webhook.url}  [{', '.join(webhook.events)}]"))
     if token is not None:
-        print(f"note: new authorization token kept {store.description}", file=sys.stderr)
+        print(f"note: new authorization token kept {saved.keeping}", file=sys.stderr)
     return 0
 
 
-def _delete(args: argparse.Namespace, client: Any, store: Any, index: Any) -> int:
-    from inspector.core.provider.client import NotFoundError
-
-    try:
-        client.delete(args.id)
-    except NotFoundError:
-        # Gone at the provider already: forget it here too, but still say so.
-        store.delete_webhook_token(args.id)
-        index.remove(args.id)
-        raise
-    store.delete_webhook_token(args.id)
-    index.remove(args.id)
+def _delete(args: argparse.Namespace, service: WebhookService, profile: Profile, access: str) -> int:
+    service.delete(profile, args.id, access_token=access)
     if args.json:
         _print_json({"id": args.id, "deleted": True})
     else:
-        print(f"deleted {args.id}")
+        print(escape_controls(f"deleted {args.id}"))
     return 0
 
 
-# --- helpers --------------------------------------------------------------------------------------
+# --- what every provider command resolves ---------------------------------------------------------
 
 
-def _config_dir(args: argparse.Namespace) -> Any:
-    from pathlib import Path
-
-    from inspector.core import paths
-
-    value = getattr(args, "config_dir", None)
-    return Path(value).expanduser() if value else paths.default_config_dir()
-
-
-def _profile(args: argparse.Namespace, config_dir: Any) -> Any:
+def resolve_profile(args: argparse.Namespace, config_dir: Any) -> Profile:
+    """--profile NAME (with --api-url overriding its URL), or a bare --api-url."""
     from inspector.core.provider.profiles import Profile, ProfileError, ProfileStore
 
     try:
@@ -222,42 +215,54 @@ def _profile(args: argparse.Namespace, config_dir: Any) -> Any:
     raise UserError("choose the provider with --profile NAME or --api-url URL")
 
 
-def _access_token(args: argparse.Namespace, profile_name: str, store: Any) -> str:
+def resolve_access_token(args: argparse.Namespace, profile: Profile, secrets: SecretStore) -> str:
+    """--access-token-env, else the profile's keyring entry, else PENNY_ACCESS_TOKEN (not for a
+    sandbox: a production token has no business there). Says on stderr where it came from."""
     if args.access_token_env:
         return _env_token(args.access_token_env, "--access-token-env")
-    token = store.api_token(profile_name)
-    if not token:
-        raise UserError(
-            f"no API access token for profile {profile_name!r} ({store.description}); "
-            "pass --access-token-env NAME"
-        )
-    return str(token)
+    token = secrets.api_token(profile.name)
+    if token:
+        return str(token)
+    if not profile.is_sandbox and os.environ.get(PROVIDER_TOKEN_ENV, "").strip():
+        value = _env_token(PROVIDER_TOKEN_ENV, "the provider's variable")
+        print(f"note: using the API access token in {PROVIDER_TOKEN_ENV}", file=sys.stderr)
+        return value
+    raise UserError(
+        f"no API access token for profile {profile.name!r} ({secrets.description}); "
+        f"pass --access-token-env NAME (or set {PROVIDER_TOKEN_ENV})"
+    )
 
 
-def _new_token(args: argparse.Namespace, store: Any, *, generate: bool, action: str) -> str | None:
-    """The webhook token to set (generated or from --token-env), after checking we can keep it."""
-    import secrets
+def _new_token(args: argparse.Namespace, *, generate: bool) -> str | None:
+    """The webhook token to set: generated, or from --webhook-token-env (the service checks that it
+    can be kept before anything is sent)."""
+    from inspector.core.provider.webhook_service import new_token
 
-    if not generate and not args.token_env:
-        return None
-    if not store.persistent:
-        raise UserError(
-            f"refusing to {action} with an authorization token, because it could not be "
-            f"kept: {store.description}. Unlock or install a system keyring "
-            "(e.g. Secret Service) and try again."
-        )
-    if args.token_env:
-        return _env_token(args.token_env, "--token-env")
-    return secrets.token_urlsafe(32)
+    if args.webhook_token_env:
+        return _env_token(args.webhook_token_env, "--webhook-token-env")
+    return new_token() if generate else None
+
+
+def _check_can_keep(service: WebhookService, token: str | None, action: str) -> None:
+    """A token this run could not keep is the user's to fix (a keyring): exit 2 before any call."""
+    from inspector.core.provider.webhook_service import TokenNotKeptError
+
+    if token is None:
+        return
+    try:
+        service.check_can_keep(action)
+    except TokenNotKeptError as exc:
+        text = str(exc)
+        raise UserError(text[:1].lower() + text[1:]) from None
 
 
 def _env_token(name: str, option: str) -> str:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise UserError(f"{option} {name}: that environment variable is not set or empty")
-    if not value.isascii() or any(c.isspace() for c in value):
-        raise UserError(f"{option} {name}: the token must be ASCII without spaces")
-    return value
+    from inspector.core.capture.token_ring import token_from_env
+
+    try:
+        return token_from_env(name, option)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
 
 
 def _print_json(data: Any) -> None:

@@ -158,11 +158,11 @@ def test_help_documents_the_token_and_the_state_file() -> None:
 
 
 def test_default_port_is_not_the_listeners() -> None:
-    from inspector.cli import build_parser
+    from inspector.cli import build_parser, with_command
 
     args = build_parser().parse_args(["sandbox"])
     assert args.port == 8766
     assert build_parser().parse_args(["sandbox", "--port", "9000"]).port == 9000
     # The sandbox's default must not leak into the shared common options.
     assert build_parser().parse_args(["listen"]).port == 8765
-    assert build_parser().parse_args([]).port == 8765
+    assert build_parser().parse_args(with_command([])).port == 8765  # plain webhook-inspector = gui

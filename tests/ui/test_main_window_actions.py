@@ -16,7 +16,7 @@ from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QToolBar
 
 from inspector.commands.gui import attach_token_sync
-from inspector.commands.runtime import TokenSync
+from inspector.commands.runtime import token_sync
 from inspector.core.capture.listener import Listener, ListenerConfig
 from inspector.core.capture.token_ring import TokenRing
 from inspector.core.provider.secrets import SecretStore
@@ -453,12 +453,12 @@ def test_token_sync_picks_up_a_new_webhook_from_the_system_keyring(
     store: EventStore,
     system_keyring: Any,
 ) -> None:
-    sync = TokenSync(sync_args(tmp_path))
+    sync = token_sync(sync_args(tmp_path))
     own = Listener(store, ListenerConfig(port=0), sync.ring)
     own.start()
     try:
         window = make_window(store, own)
-        attach_token_sync(window, sync, None, interval_ms=50)
+        attach_token_sync(window, sync, interval_ms=50)
         webhook_id = f"wh_{pysecrets.token_hex(6)}"
         token = pysecrets.token_urlsafe(24)
         # What `webhooks create` in another process does: token to the keyring, id to the index.
@@ -489,12 +489,12 @@ def test_token_sync_without_a_keyring_says_which_token_is_missing_then_verifies(
     store: EventStore,
     no_keyring: Any,
 ) -> None:
-    sync = TokenSync(sync_args(tmp_path))
+    sync = token_sync(sync_args(tmp_path))
     own = Listener(store, ListenerConfig(port=0), sync.ring)
     own.start()
     try:
         window = make_window(store, own)
-        attach_token_sync(window, sync, None, interval_ms=50)
+        attach_token_sync(window, sync, interval_ms=50)
         problem = window.findChild(QLabel, "statusTokenProblem")
         assert not problem.isVisible()
         index = WebhookIndex(tmp_path / "config")

@@ -13,7 +13,7 @@ import requests
 
 from inspector.cli import build_parser
 from inspector.commands.gui import attach_token_sync
-from inspector.commands.runtime import TokenSync
+from inspector.commands.runtime import token_sync
 from inspector.core.capture.listener import Listener, ListenerConfig
 from inspector.core.provider.webhook_index import KnownWebhook, WebhookIndex
 from inspector.core.store.event_store import EventStore
@@ -45,12 +45,12 @@ def test_no_keyring_shows_in_the_status_bar_with_what_the_listener_does(
     index = WebhookIndex(tmp_path / "config")
     for webhook_id in ("wh_a", "wh_b", "wh_c", "wh_d"):
         index.upsert(KnownWebhook(webhook_id, "default", "https://example.test/hooks"))
-    sync = TokenSync(gui_args(tmp_path, *extra))
+    sync = token_sync(gui_args(tmp_path, *extra))
     own = Listener(store, ListenerConfig(port=0), sync.ring)
     own.start()
     try:
         window = make_window(store, own)
-        attach_token_sync(window, sync, None, interval_ms=50)
+        attach_token_sync(window, sync, interval_ms=50)
         label = window.status.token_problem_label
         qtbot.waitUntil(label.isVisible, timeout=WAIT)
         text = label.text()

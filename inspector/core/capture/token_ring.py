@@ -7,6 +7,7 @@ in this module writes them anywhere.
 from __future__ import annotations
 
 import hmac
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +19,7 @@ BEARER = "bearer "
 @dataclass(frozen=True, slots=True)
 class TokenVerdict:
     ok: bool
-    label: str | None  # the webhook id (or "cli") whose token matched
+    label: str | None  # the webhook id (or "env:NAME" for --token-env) whose token matched
     reason: str  # a sentence for the user; also the 401 error text
 
 
@@ -27,7 +28,7 @@ NONE_AVAILABLE = TokenVerdict(False, None, "a verification token is required, bu
 
 
 class TokenRing:
-    """Thread-safe set of accepted tokens, keyed by a label (webhook id or "cli").
+    """Thread-safe set of accepted tokens, keyed by a label (a webhook id, or "env:NAME").
 
     A removed or rotated token can stay accepted for a grace period so deliveries already in
     flight at the provider are not rejected the moment the user rotates.
@@ -62,6 +63,12 @@ class TokenRing:
     def labels(self) -> list[str]:
         with self._lock:
             return sorted(self._active)
+
+    def token_of(self, label: str) -> str | None:
+        """The active token of `label`, for a send of our own to this listener; never logged."""
+        with self._lock:
+            token = self._active.get(label)
+        return token.decode("utf-8") if token is not None else None
 
     def grace_periods(self) -> list[tuple[str, float]]:
         """(label, seconds left) for old tokens still accepted, so the UI can show them."""
@@ -99,3 +106,16 @@ class TokenRing:
         if matched is None:
             return TokenVerdict(False, None, "wrong token in Authorization header")
         return TokenVerdict(True, matched, f"token of {matched} matched")
+
+
+def token_from_env(name: str, option: str = "--token-env") -> str:
+    """The token in environment variable `name` (never from argv, where `ps` would show it).
+
+    ValueError with a sentence naming `option` when it is unset, empty, or not ASCII without spaces.
+    """
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ValueError(f"{option} {name}: that environment variable is not set or empty")
+    if not value.isascii() or any(c.isspace() for c in value):
+        raise ValueError(f"{option} {name}: the token must be ASCII without spaces")
+    return value

@@ -1,0 +1,90 @@
+"""Option groups the subcommands compose: each subcommand lists only the options it uses.
+
+A command's `add_parser(sub)` calls the groups it needs (`store(p)`, `listener(p)`, ...) and reads
+the results back through `dirs(args)` and friends, so `export --help` never offers "port to bind"
+and `webhooks` never sees the listener's `--token-env`.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from inspector.core.paths import AppDirs
+
+DEFAULT_PORT = 8765
+Container = argparse.ArgumentParser | argparse._ArgumentGroup
+
+
+def port_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {value}")
+    return value
+
+
+def store(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir", metavar="DIR", help="where events are stored (default: the platform's user data dir)"
+    )
+
+
+def config(parser: Container, *, repeated: bool = False) -> None:
+    """--config-dir. `repeated`: also accepted on a nested parser (webhooks ACTION --config-dir …)
+    without that parser's default overwriting a value given before the action."""
+    parser.add_argument(
+        "--config-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS if repeated else None,
+        help="where profiles, the webhook index and settings are kept (never a secret)",
+    )
+
+
+def bind(parser: Container, *, default_port: int = DEFAULT_PORT, what: str = "listen") -> None:
+    parser.add_argument("--host", default="127.0.0.1", help=f"address to {what} on (default 127.0.0.1)")
+    parser.add_argument(
+        "--port",
+        type=port_number,
+        default=default_port,
+        help=f"port to {what} on (default {default_port}; 0 = any free)",
+    )
+
+
+def listener(parser: argparse.ArgumentParser) -> None:
+    """What `gui` and `listen` share: where to listen and how deliveries are verified."""
+    store(parser)
+    config(parser)
+    group = parser.add_argument_group("listener")
+    bind(group)
+    group.add_argument(
+        "--token-env",
+        metavar="NAME",
+        help="verify deliveries against the token in this environment variable "
+        "(default: the keyring tokens of the webhooks you registered)",
+    )
+    group.add_argument(
+        "--require-token",
+        action="store_true",
+        help="answer 401 instead of accepting deliveries unverified when no token can be had",
+    )
+
+
+def provider(parser: argparse.ArgumentParser, *, nested: bool = False) -> None:
+    """Which provider API to talk to, and with which access token."""
+    config(parser, repeated=nested)
+    group = parser.add_argument_group("provider")
+    group.add_argument("--profile", metavar="NAME", help='profile to use (e.g. "Local sandbox")')
+    group.add_argument("--api-url", metavar="URL", help="API base URL (overrides the profile's)")
+    group.add_argument(
+        "--access-token-env",
+        metavar="NAME",
+        help="read the API access token from this environment variable "
+        "(default: the profile's keyring entry, then PENNY_ACCESS_TOKEN)",
+    )
+
+
+def dirs(args: argparse.Namespace) -> AppDirs:
+    """The dirs of this run, from whichever of --data-dir / --config-dir the command has."""
+    return AppDirs.resolve(getattr(args, "data_dir", None), getattr(args, "config_dir", None))
