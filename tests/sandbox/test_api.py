@@ -92,6 +92,8 @@ ENDPOINTS = [
     ("GET", "/event-types"),
     ("POST", "/sandbox/events"),
     ("GET", "/sandbox/deliveries"),
+    ("GET", "/sandbox/scenarios"),
+    ("POST", "/sandbox/scenarios"),
 ]
 
 
