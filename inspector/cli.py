@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "sandbox": "sandbox",
     "export": "export",
     "webhooks": "webhooks",
+    "trigger": "trigger",
 }
 
 

@@ -80,10 +80,10 @@ def run(args: argparse.Namespace) -> int:
     from inspector.core.secrets import SecretStore
     from inspector.core.webhook_index import WebhookIndex, WebhookIndexError
 
-    config_dir = _config_dir(args)
-    profile = _profile(args, config_dir)
+    config_dir = resolve_config_dir(args)
+    profile = resolve_profile(args, config_dir)
     store = SecretStore()
-    access_token = _access_token(args, profile.name, store)
+    access_token = resolve_access_token(args, profile.name, store)
     index = WebhookIndex(config_dir)
     handler = {"list": _list, "create": _create, "update": _update, "delete": _delete}
     try:
@@ -196,10 +196,10 @@ def _delete(args: argparse.Namespace, client: Any, store: Any, index: Any) -> in
     return 0
 
 
-# --- helpers --------------------------------------------------------------------------------------
+# --- helpers (resolve_* are shared with `trigger`) ------------------------------------------------
 
 
-def _config_dir(args: argparse.Namespace) -> Any:
+def resolve_config_dir(args: argparse.Namespace) -> Any:
     from pathlib import Path
 
     from inspector.core import paths
@@ -208,12 +208,14 @@ def _config_dir(args: argparse.Namespace) -> Any:
     return Path(value).expanduser() if value else paths.default_config_dir()
 
 
-def _profile(args: argparse.Namespace, config_dir: Any) -> Any:
+def resolve_profile(args: argparse.Namespace, config_dir: Any, *, default: str | None = None) -> Any:
+    """--profile (else `default`) with --api-url over its URL, or a profile of --api-url alone."""
     from inspector.core.profiles import Profile, ProfileError, ProfileStore
 
+    name = args.profile or default
     try:
-        if args.profile:
-            profile = ProfileStore(config_dir).get(args.profile)
+        if name:
+            profile = ProfileStore(config_dir).get(name)
             return profile.with_api_url(args.api_url) if args.api_url else profile
         if args.api_url:
             return Profile(args.api_url, args.api_url)
@@ -222,10 +224,14 @@ def _profile(args: argparse.Namespace, config_dir: Any) -> Any:
     raise UserError("choose the provider with --profile NAME or --api-url URL")
 
 
-def _access_token(args: argparse.Namespace, profile_name: str, store: Any) -> str:
+def resolve_access_token(
+    args: argparse.Namespace, profile_name: str, store: Any, *, fallback: str | None = None
+) -> str:
+    """--access-token-env, else the profile's keyring entry, else `fallback`; `store` may be None
+    with --access-token-env (the keyring is then never asked)."""
     if args.access_token_env:
         return _env_token(args.access_token_env, "--access-token-env")
-    token = store.api_token(profile_name)
+    token = store.api_token(profile_name) or fallback
     if not token:
         raise UserError(
             f"no API access token for profile {profile_name!r} ({store.description}); "
