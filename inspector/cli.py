@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "import": "import_events",
     "webhooks": "webhooks",
+    "trigger": "trigger",
 }
 DEFAULT_COMMAND = "gui"
 # Options (of any subcommand) that take a value: needed to find the subcommand among the words.

@@ -200,13 +200,14 @@ def _delete(args: argparse.Namespace, service: WebhookService, profile: Profile,
 # --- what every provider command resolves ---------------------------------------------------------
 
 
-def resolve_profile(args: argparse.Namespace, config_dir: Any) -> Profile:
-    """--profile NAME (with --api-url overriding its URL), or a bare --api-url."""
+def resolve_profile(args: argparse.Namespace, config_dir: Any, *, default: str | None = None) -> Profile:
+    """--profile NAME (else `default`) with --api-url overriding its URL, or a bare --api-url."""
     from inspector.core.provider.profiles import Profile, ProfileError, ProfileStore
 
+    name = args.profile or default
     try:
-        if args.profile:
-            profile = ProfileStore(config_dir).get(args.profile)
+        if name:
+            profile = ProfileStore(config_dir).get(name)
             return profile.with_api_url(args.api_url) if args.api_url else profile
         if args.api_url:
             return Profile(args.api_url, args.api_url)
@@ -215,20 +216,30 @@ def resolve_profile(args: argparse.Namespace, config_dir: Any) -> Profile:
     raise UserError("choose the provider with --profile NAME or --api-url URL")
 
 
-def resolve_access_token(args: argparse.Namespace, profile: Profile, secrets: SecretStore) -> str:
+def resolve_access_token(
+    args: argparse.Namespace,
+    profile: Profile,
+    secrets: SecretStore | None,
+    *,
+    fallback: str | None = None,
+) -> str:
     """--access-token-env, else the profile's keyring entry, else PENNY_ACCESS_TOKEN (not for a
-    sandbox: a production token has no business there). Says on stderr where it came from."""
+    sandbox: a production token has no business there), else `fallback`. Says on stderr where an
+    environment token came from. `secrets` may be None with --access-token-env (no keyring asked)."""
     if args.access_token_env:
         return _env_token(args.access_token_env, "--access-token-env")
-    token = secrets.api_token(profile.name)
+    token = secrets.api_token(profile.name) if secrets is not None else None
     if token:
         return str(token)
     if not profile.is_sandbox and os.environ.get(PROVIDER_TOKEN_ENV, "").strip():
         value = _env_token(PROVIDER_TOKEN_ENV, "the provider's variable")
         print(f"note: using the API access token in {PROVIDER_TOKEN_ENV}", file=sys.stderr)
         return value
+    if fallback:
+        return fallback
+    where = secrets.description if secrets is not None else "no keyring asked"
     raise UserError(
-        f"no API access token for profile {profile.name!r} ({secrets.description}); "
+        f"no API access token for profile {profile.name!r} ({where}); "
         f"pass --access-token-env NAME (or set {PROVIDER_TOKEN_ENV})"
     )
 

@@ -12,10 +12,21 @@ Every `/v1` call needs `Authorization: Bearer <access token>`; errors are JSON
     POST   /v1/sandbox/events      {event_identifier, data?} -> 201 {event_id, event_identifier,
                                    data, created_at, webhook_ids}; delivered in the background
     GET    /v1/sandbox/deliveries  [?webhook_id=&event_id=] -> 200 {"data": [attempt, ...]}
+    GET    /v1/sandbox/scenarios   -> 200 {"data": [{"name", "description", "steps"}, ...]}
+    POST   /v1/sandbox/scenarios   {scenario, out_of_order?, duplicates?, gap_ms?} -> 201
+                                   {scenario, out_of_order, duplicates, gap_ms, natural_order,
+                                   delivery_order}; delivered in the background, in that order
 
 A webhook is `{id, url, events, has_authorization_token, created_at, updated_at}`: the token itself
 is never sent back. `data` given to POST /v1/sandbox/events is merged over a generated payload
 (top-level keys), so `{"data": {"amount": 100}}` still gets a realistic card, merchant and so on.
+
+A scenario run (scenarios.py) creates one event per step and answers with them twice: in
+`natural_order` (each with its `data`) and in `delivery_order` (duplicates included), every item
+`{step, event_id, event_identifier, created_at, duplicate, webhook_ids}` with `step` counting
+from 1 in natural order. Each step goes to the webhooks subscribed to its type, like
+POST /v1/sandbox/events; `gap_ms` spaces the steps on the delivery engine's schedule, so the
+request never waits for them.
 """
 
 from __future__ import annotations
@@ -36,6 +47,7 @@ from werkzeug.wrappers import Request, Response
 from inspector.core.events import iso_utc
 from inspector.sandbox.catalog import CATALOG, generate, new_id
 from inspector.sandbox.delivery import DeliveryEngine, SandboxEvent
+from inspector.sandbox.scenarios import SCENARIOS, parse_run, plan, tell
 from inspector.sandbox.state import SandboxState, StateFileError
 
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -55,6 +67,8 @@ URL_MAP = Map(
         Rule("/v1/event-types", endpoint="event_types", methods=["GET"]),
         Rule("/v1/sandbox/events", endpoint="trigger_event", methods=["POST"]),
         Rule("/v1/sandbox/deliveries", endpoint="deliveries", methods=["GET"]),
+        Rule("/v1/sandbox/scenarios", endpoint="scenarios", methods=["GET"]),
+        Rule("/v1/sandbox/scenarios", endpoint="run_scenario", methods=["POST"]),
     ],
     strict_slashes=False,
 )
@@ -228,11 +242,63 @@ class SandboxApp:
         self.engine.submit(SandboxEvent(event_id, identifier, body), webhook_ids)
         return json_response({**envelope, "created_at": iso_utc(now), "webhook_ids": webhook_ids}, 201)
 
+    def on_scenarios(self, request: Request) -> Response:
+        return json_response({"data": [s.to_json() for s in SCENARIOS.values()]})
+
+    def on_run_scenario(self, request: Request) -> Response:
+        run, fields = parse_run(self._json_object(request))
+        if run is None:
+            raise ApiError(422, "The scenario run is invalid.", fields)
+        with self._rng_lock:
+            told = tell(run.scenario, self._rng, time.time())
+            planned = plan(len(told), self._rng, out_of_order=run.out_of_order, duplicates=run.duplicates)
+        events: list[SandboxEvent] = []
+        natural: list[dict[str, Any]] = []
+        for number, (identifier, data) in enumerate(zip(run.scenario.steps, told, strict=True), 1):
+            event_id = new_id("evt")
+            envelope = {"event_id": event_id, "event_identifier": identifier, "data": data}
+            events.append(
+                SandboxEvent(event_id, identifier, json.dumps(envelope, ensure_ascii=False).encode())
+            )
+            webhook_ids = [w.id for w in self.state.subscribers(identifier)]
+            natural.append(_run_item(number, event_id, identifier, data, webhook_ids))
+        delivery = [
+            {**{k: v for k, v in natural[p.step].items() if k != "data"}, "duplicate": p.duplicate}
+            for p in planned
+        ]
+        self.engine.submit_sequence(
+            [(events[p.step], natural[p.step]["webhook_ids"]) for p in planned], gap=run.gap_ms / 1000
+        )
+        answer = {
+            "scenario": run.scenario.name,
+            "out_of_order": run.out_of_order,
+            "duplicates": run.duplicates,
+            "gap_ms": run.gap_ms,
+            "natural_order": natural,
+            "delivery_order": delivery,
+        }
+        return json_response(answer, 201)
+
     def on_deliveries(self, request: Request) -> Response:
         attempts = self.state.deliveries(
             webhook_id=request.args.get("webhook_id"), event_id=request.args.get("event_id")
         )
         return json_response({"data": [a.to_json() for a in attempts]})
+
+
+def _run_item(
+    number: int, event_id: str, identifier: str, data: dict[str, Any], webhook_ids: list[str]
+) -> dict[str, Any]:
+    """A step of a run as it was created (natural order): a first delivery, never a duplicate."""
+    return {
+        "step": number,
+        "event_id": event_id,
+        "event_identifier": identifier,
+        "created_at": data["created_at"],
+        "duplicate": False,
+        "webhook_ids": webhook_ids,
+        "data": data,
+    }
 
 
 def validate_webhook_fields(payload: dict[str, Any], *, require_url: bool) -> dict[str, Any]:

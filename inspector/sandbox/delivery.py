@@ -4,6 +4,12 @@ A small pool of worker threads takes due jobs from a time-ordered queue. A faile
 error, timeout, non-2xx answer) goes back into the queue with the next delay of the retry schedule,
 carrying the very same body, hence the same `event_id`. The webhook is looked up again before each
 attempt, so deleting it stops its pending retries and an updated URL or token applies at once.
+
+A sequence (a scenario's steps) is delivered in its order to each webhook: the webhook's next step
+is queued only once its first attempt of the step before has finished, and never before the
+step's place on the sequence's timeline (`gap` apart). Without that chain, concurrent workers
+would race and "in order" would be luck. A failed step retries on its own schedule while the
+sequence goes on, as a provider's redeliveries do.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ class _Job:
     event: SandboxEvent
     webhook_id: str
     attempt: int = 1
+    # The webhook's later steps of a sequence, each with the earliest monotonic time it may start.
+    then: tuple[tuple[float, SandboxEvent], ...] = ()
 
 
 class DeliveryEngine:
@@ -55,6 +63,7 @@ class DeliveryEngine:
         self._queue: list[tuple[float, int, _Job]] = []  # (due monotonic time, tiebreak, job)
         self._counter = itertools.count()
         self._in_flight = 0
+        self._chained = 0  # steps of sequences waiting behind a queued or in-flight job
         self._stopping = False
         self._local = threading.local()
         self._threads = [
@@ -72,21 +81,41 @@ class DeliveryEngine:
                 heapq.heappush(self._queue, (now, next(self._counter), _Job(event, webhook_id)))
             self._cond.notify_all()
 
-    def pending(self) -> int:
-        """Jobs queued or being attempted (retries waiting for their time included)."""
+    def submit_sequence(self, steps: Sequence[tuple[SandboxEvent, Sequence[str]]], gap: float = 0.0) -> None:
+        """Deliver `steps` (each an event and its webhooks) in this order, step k no earlier than
+        k * gap seconds from now; returns at once (the module docstring says how order is kept)."""
+        start = time.monotonic()
+        chains: dict[str, list[tuple[float, SandboxEvent]]] = {}
+        for k, (event, webhook_ids) in enumerate(steps):
+            for webhook_id in dict.fromkeys(webhook_ids):
+                chains.setdefault(webhook_id, []).append((start + k * gap, event))
         with self._cond:
-            return len(self._queue) + self._in_flight
+            for webhook_id, chain in chains.items():
+                due, event = chain[0]
+                job = _Job(event, webhook_id, then=tuple(chain[1:]))
+                heapq.heappush(self._queue, (due, next(self._counter), job))
+                self._chained += len(job.then)
+            self._cond.notify_all()
+
+    def pending(self) -> int:
+        """Deliveries still to make: queued, being attempted, retries waiting for their time and
+        the later steps of sequences."""
+        with self._cond:
+            return len(self._queue) + self._in_flight + self._chained
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until nothing is queued or in flight; False on timeout."""
         with self._cond:
-            return self._cond.wait_for(lambda: not self._queue and not self._in_flight, timeout)
+            return self._cond.wait_for(
+                lambda: not self._queue and not self._in_flight and not self._chained, timeout
+            )
 
     def stop(self, timeout: float | None = None) -> None:
         """Drop pending jobs and wait for attempts in flight (bounded by the delivery timeout)."""
         with self._cond:
             self._stopping = True
             self._queue.clear()
+            self._chained = 0
             self._cond.notify_all()
         deadline = time.monotonic() + (self._timeout + 1.0 if timeout is None else timeout)
         for thread in self._threads:
@@ -127,7 +156,9 @@ class DeliveryEngine:
     def _attempt(self, session: requests.Session, job: _Job) -> None:
         webhook = self._lookup(job.webhook_id)
         if webhook is None:
-            return  # deleted since the event was triggered: a provider stops delivering too
+            # Deleted since the event was triggered: a provider stops delivering too.
+            self._drop_chain(job)
+            return
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
         if webhook.authorization_token is not None:
             headers["Authorization"] = f"Bearer {webhook.authorization_token}"
@@ -176,6 +207,23 @@ class DeliveryEngine:
                 if not self._stopping:
                     heapq.heappush(self._queue, (due, next(self._counter), retry))
                     self._cond.notify_all()
+        if job.then:
+            # Queued before this job stops counting as in flight, so wait_idle never sees a gap.
+            (not_before, event), rest = job.then[0], job.then[1:]
+            step = _Job(event, job.webhook_id, then=rest)
+            with self._cond:
+                if not self._stopping:
+                    heapq.heappush(
+                        self._queue, (max(time.monotonic(), not_before), next(self._counter), step)
+                    )
+                    self._chained -= 1
+                    self._cond.notify_all()
+
+    def _drop_chain(self, job: _Job) -> None:
+        with self._cond:
+            if job.then and not self._stopping:  # stop() already forgot every chained step
+                self._chained -= len(job.then)
+                self._cond.notify_all()
 
 
 def _describe(exc: requests.RequestException) -> str:

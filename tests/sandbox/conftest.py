@@ -59,6 +59,11 @@ class Api:
         assert response.status_code == 201, response.text
         return response.json()
 
+    def run_scenario(self, scenario: str, **options: Any) -> dict:
+        response = self.post("/sandbox/scenarios", {"scenario": scenario, **options})
+        assert response.status_code == 201, response.text
+        return response.json()
+
     def deliveries(self, **params: str) -> list[dict]:
         response = self.get("/sandbox/deliveries", params=params)
         assert response.status_code == 200, response.text

@@ -115,3 +115,21 @@ def test_triggered_events_through_the_api_have_no_pan(api: Api) -> None:
     for identifier in CATALOG:
         event = api.trigger(identifier)
         assert not PAN_LIKE.search(json.dumps(event))
+
+
+@pytest.mark.parametrize("identifier", sorted(CATALOG))
+def test_every_event_says_when_it_was_created(identifier: str) -> None:
+    now = 1_800_000_000.0
+    for seed in range(20):
+        assert generate(identifier, random.Random(seed), now)["created_at"] == "2027-01-15T08:00:00.000Z"
+
+
+@pytest.mark.parametrize(
+    "identifier", [i for i in sorted(CATALOG) if i.startswith(("transaction.", "card."))]
+)
+def test_one_id_convention_the_card_at_data_card_card_id(identifier: str) -> None:
+    for data in samples(identifier, 30):
+        assert data["card"]["card_id"].startswith("card_")
+        assert re.fullmatch(r"\d{6}\*{6}\d{4}", data["card"]["masked_pan"])
+        assert "card_id" not in data and "masked_pan" not in data
+        assert data["cardholder_id"].startswith("ch_")

@@ -325,6 +325,35 @@ class ProviderClient:
         result = self._request("POST", "/sandbox/events", body)
         return result if isinstance(result, dict) else {}
 
+    def scenarios(self) -> list[dict[str, Any]]:
+        """Sandbox only: the scenarios it can run, each {"name", "description", "steps"}."""
+        if not self.profile.is_sandbox:
+            raise ProviderError("Scenarios can only be run on a sandbox profile.")
+        items = _unwrap_list(self._request("GET", "/sandbox/scenarios"), ("data", "scenarios"))
+        if items is None:
+            raise UnexpectedResponseError("The sandbox's list of scenarios is not a JSON list.")
+        scenarios = []
+        for item in items:
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                steps = item.get("steps")
+                steps = [s for s in steps if isinstance(s, str)] if isinstance(steps, list) else []
+                description = str(item.get("description") or "")
+                scenarios.append({"name": item["name"], "description": description, "steps": steps})
+        return scenarios
+
+    def run_scenario(
+        self, name: str, *, out_of_order: bool = False, duplicates: int = 0, gap_ms: int = 0
+    ) -> dict:
+        """Sandbox only: run a scenario; the answer lists its events in natural and delivery order.
+
+        A POST, so a 5xx is not retried (the run may have happened: see the module docstring).
+        """
+        if not self.profile.is_sandbox:
+            raise ProviderError("Scenarios can only be run on a sandbox profile.")
+        body = {"scenario": name, "out_of_order": out_of_order, "duplicates": duplicates, "gap_ms": gap_ms}
+        result = self._request("POST", "/sandbox/scenarios", body)
+        return result if isinstance(result, dict) else {}
+
     # --- plumbing ---------------------------------------------------------------------------------
 
     def _webhook_path(self, webhook_id: str) -> str:
