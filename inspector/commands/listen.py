@@ -48,9 +48,8 @@ def format_line(event: StoredEvent) -> str:
 
 def warn_if_damaged(store: Any) -> None:
     """Check the whole database beside the running listener; say so on stderr if it is damaged."""
-    from inspector.commands.runtime import store_problem
 
-    problem = store_problem(store)
+    problem = store.damage()
     if problem:
         print(f"warning: {problem}; new deliveries may be refused (503)", file=sys.stderr, flush=True)
 

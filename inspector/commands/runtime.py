@@ -21,24 +21,6 @@ def open_store(args: argparse.Namespace, *, read_only: bool = False) -> EventSto
         raise UserError(str(exc)) from None
 
 
-def store_problem(store: EventStore) -> str | None:
-    """A sentence when SQLite's quick_check finds the database damaged, else None.
-
-    Reads the whole file: run it beside the listener (a thread, the GUI's pool), never before it.
-    """
-    import sqlite3
-
-    from inspector.core.store.connection import damage_sentence
-
-    try:
-        problems = store.quick_check()
-    except (sqlite3.Error, StoreError):  # interrupted by a shutdown, or the store closed
-        return None
-    if not problems:
-        return None
-    return damage_sentence(store.path, "; ".join(problems[:3]))
-
-
 def token_sync(args: argparse.Namespace) -> TokenSync:
     """The listener's token ring, kept equal to --token-env's token + the known webhooks' tokens.
 

@@ -316,12 +316,16 @@ def _check_window(report: Report, store: Any, listener: Any, tmp: Path) -> None:
         from PySide6.QtCore import QSettings
         from PySide6.QtWidgets import QApplication
 
+        from inspector.core.paths import AppDirs
+        from inspector.ui.session import session_around
         from inspector.ui.window.main_window import build_main_window
 
         app = QApplication.instance() or QApplication([sys.argv[0] or "webhook-inspector"])
         # An ini file in the temp dir: the self-test never reads or writes the user's settings.
         settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
-        window = build_main_window(store, listener, settings)
+        dirs = AppDirs.resolve(tmp / "data", tmp / "config", tmp / "log")
+        session = session_around(store, listener, dirs)
+        window = build_main_window(session, settings)
         window.show()
         _process_until(lambda: _exposed(window), "the window was never shown")
         size = window.size()
@@ -331,6 +335,7 @@ def _check_window(report: Report, store: Any, listener: Any, tmp: Path) -> None:
         window.close()
         _process_until(lambda: not window.isVisible(), "the window did not close")
         window.deleteLater()
+        session.shutdown()
         app.processEvents()
         report.ok("window closed")
 

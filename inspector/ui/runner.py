@@ -49,6 +49,11 @@ class JobControl:
     def cancelled(self) -> bool:
         return self._job.cancelled
 
+    @property
+    def cancel_event(self) -> threading.Event:
+        """For core loops that take an Event to stop on (replay, export)."""
+        return self._job._cancel
+
     def check(self) -> None:
         if self._job.cancelled:
             raise Cancelled()
@@ -134,10 +139,9 @@ class Runner(QObject):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("runner")
-        self._pools: dict[str, QThreadPool] = {
-            "db": db_pool or QThreadPool.globalInstance(),
-            "net": net_pool or _own_pool(self, "networkPool", NETWORK_THREADS),
-        }
+        self._pools: dict[str, QThreadPool] = {"db": db_pool or QThreadPool.globalInstance()}
+        if net_pool is not None:
+            self._pools["net"] = net_pool
         self._outcomes: queue.SimpleQueue[tuple[Job, bool | None, Any]] = queue.SimpleQueue()
         self._jobs: set[Job] = set()
         self.rescued = 0  # outcomes the watchdog delivered before their wake-up did (diagnostics)
@@ -165,8 +169,13 @@ class Runner(QObject):
         if len(self._jobs) == 1:
             self._watchdog.start()
             self.busyChanged.emit(True)
-        self._pools[pool].start(_Task(job))
+        self._pool(pool).start(_Task(job))
         return job
+
+    def _pool(self, name: Pool) -> QThreadPool:
+        if name not in self._pools:  # made on first use: a runner that only queries needs none
+            self._pools[name] = _own_pool(self, "networkPool", NETWORK_THREADS)
+        return self._pools[name]
 
     @property
     def in_flight(self) -> int:
@@ -304,3 +313,55 @@ def _own_pool(parent: QObject, name: str, threads: int) -> QThreadPool:
     pool.setObjectName(name)
     pool.setMaxThreadCount(threads)
     return pool
+
+
+class WatchedJob(QObject):
+    """One job at a time that a dialog watches: progress bar, Cancel, and a `finished` signal.
+
+    `finished` always follows `succeeded` or `failed` (Cancelled, when it was cancelled before a
+    result). The bar ends on the exact last count: a final progress report arrives before the result.
+    """
+
+    progress = Signal(int, int)  # (done, total)
+    succeeded = Signal(object)
+    failed = Signal(object)
+    finished = Signal()
+    runningChanged = Signal(bool)
+
+    def __init__(self, runner: Runner, parent: QObject, *, pool: Pool = "db") -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self._pool: Pool = pool
+        self._job: Job | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._job is not None and not self._job.done
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._job is not None and self._job.cancelled
+
+    def start(self, fn: Callable[[JobControl], Any]) -> None:
+        if self.running:
+            raise RuntimeError("a job is already running")
+        self._job = self.runner.submit(
+            fn,
+            with_control=True,
+            on_progress=self.progress.emit,
+            on_done=lambda result: self._end(self.succeeded, result),
+            on_error=lambda error: self._end(self.failed, error),
+            pool=self._pool,
+            owner=self,
+        )
+        self.runningChanged.emit(True)
+
+    def cancel(self) -> None:
+        """Ask the job to stop before its next step; `finished` follows when it has."""
+        if self._job is not None:
+            self._job.cancel()
+
+    def _end(self, signal: Any, value: object) -> None:
+        self.runningChanged.emit(False)
+        signal.emit(value)
+        self.finished.emit()

@@ -234,8 +234,10 @@ def bench_burst(total: int, clients: int) -> dict[str, Any]:
     from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer
 
     from inspector.core.capture.listener import Listener, ListenerConfig
+    from inspector.core.paths import AppDirs
     from inspector.core.store.event_store import EventStore
     from inspector.ui.app import create_application
+    from inspector.ui.session import session_around
     from inspector.ui.window.main_window import build_main_window
 
     app = create_application()
@@ -254,7 +256,9 @@ def bench_burst(total: int, clients: int) -> dict[str, Any]:
     listener = Listener(store, ListenerConfig(port=0))
     listener.start()
     settings = QSettings(str(tmp / "window.ini"), QSettings.Format.IniFormat)
-    window = build_main_window(store, listener, settings)
+    window = build_main_window(
+        session_around(store, listener, AppDirs.resolve(tmp, tmp / "config")), settings
+    )
     window.show()
     app.processEvents()
 
@@ -345,8 +349,10 @@ def bench_scale_measure(data_dir: Path) -> dict[str, Any]:
     from PySide6.QtCore import QSettings
 
     from inspector.core.capture.listener import Listener, ListenerConfig
+    from inspector.core.paths import AppDirs
     from inspector.core.store.event_store import EventStore
     from inspector.ui.app import create_application
+    from inspector.ui.session import session_around
     from inspector.ui.window.main_window import build_main_window
 
     app = create_application()
@@ -355,7 +361,9 @@ def bench_scale_measure(data_dir: Path) -> dict[str, Any]:
     listener = Listener(store, ListenerConfig(port=0))
     listener.start()
     settings = QSettings(str(data_dir.parent / "window.ini"), QSettings.Format.IniFormat)
-    window = build_main_window(store, listener, settings)
+    window = build_main_window(
+        session_around(store, listener, AppDirs.resolve(data_dir, data_dir.parent / "config")), settings
+    )
     window.show()
     app.processEvents()
     window.grab()  # force a full paint of the table and panes

@@ -14,7 +14,10 @@ import shiboken6
 from PySide6.QtCore import QSettings, QThreadPool
 
 from inspector.core.capture.listener import Listener
+from inspector.core.paths import AppDirs
 from inspector.core.store.event_store import EventStore
+from inspector.ui.runner import Runner
+from inspector.ui.session import InspectorSession, session_around
 from inspector.ui.window.main_window import MainWindow, build_main_window
 
 Post = Callable[..., requests.Response]
@@ -46,12 +49,44 @@ def own() -> Iterator[Callable[[Any], Any]]:
 
 
 @pytest.fixture
-def make_window(qtbot: Any, settings: QSettings) -> Iterator[Callable[..., MainWindow]]:
-    """Builds (and later closes) windows; closing waits for background queries to finish."""
+def runner() -> Iterator[Runner]:
+    """The one background runner, for a widget or dialog tested without a window."""
+    made = Runner()
+    yield made
+    made.wait(10_000)
+    shiboken6.delete(made)  # on the GUI thread
+
+
+@pytest.fixture
+def make_session(tmp_path: Path) -> Iterator[Callable[..., InspectorSession]]:
+    """Sessions on a store and a listener the test started (shut down at the end of the test)."""
+    made: list[InspectorSession] = []
+
+    def make(store: EventStore, listener: Listener | None, **kwargs: Any) -> InspectorSession:
+        dirs = AppDirs.resolve(store.path.parent, tmp_path / "config", tmp_path / "log")
+        session = session_around(store, listener, dirs, **kwargs)
+        made.append(session)
+        return session
+
+    yield make
+    for session in made:
+        session.shutdown()
+        if shiboken6.isValid(session):
+            shiboken6.delete(session)
+
+
+@pytest.fixture
+def make_window(
+    qtbot: Any, settings: QSettings, make_session: Callable[..., InspectorSession]
+) -> Iterator[Callable[..., MainWindow]]:
+    """Builds (and later closes) windows, each on its own session; closing waits for background
+    queries to finish."""
     built: list[MainWindow] = []
 
-    def make(store: EventStore, listener: Listener | None, qsettings: QSettings = settings) -> MainWindow:
-        window = build_main_window(store, listener, qsettings)
+    def make(
+        store: EventStore, listener: Listener | None, qsettings: QSettings = settings, **kwargs: Any
+    ) -> MainWindow:
+        window = build_main_window(make_session(store, listener, **kwargs), qsettings)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)

@@ -18,12 +18,15 @@ import requests
 from PySide6.QtCore import QSettings
 
 from inspector.core.capture.token_ring import TokenRing
+from inspector.core.paths import AppDirs
 from inspector.core.provider.client import ProviderClient, default_retry
 from inspector.core.provider.profiles import Profile, ProfileStore
 from inspector.core.provider.secrets import SecretStore
+from inspector.core.provider.token_sync import TokenSync
 from inspector.core.provider.webhook_index import WebhookIndex
+from inspector.core.store.event_store import EventStore
 from inspector.sandbox.server import SandboxServer
-from inspector.ui.webhooks.webhook_actions import WebhookActions
+from inspector.ui.session import InspectorSession
 from inspector.ui.webhooks.webhooks_panel import WebhooksPanel
 
 __all__ = [
@@ -121,10 +124,11 @@ PanelFactory = Callable[..., WebhooksPanel]
 
 @pytest.fixture
 def make_panel(
-    qtbot: Any, config_dir: Path, tokens: TokenRing, settings: QSettings
+    qtbot: Any, tmp_path: Path, config_dir: Path, tokens: TokenRing, settings: QSettings
 ) -> Iterator[PanelFactory]:
-    """Build a panel on the temp config dir with the given SecretStore (real keyring or memory)."""
-    panels: list[WebhooksPanel] = []
+    """A panel on its own session: the temp config dir, the given SecretStore (real keyring or
+    memory), the test's token ring (on the fake clock) and a sandbox with quick retries."""
+    panels: list[tuple[WebhooksPanel, InspectorSession]] = []
 
     def make(
         secrets: SecretStore,
@@ -133,41 +137,42 @@ def make_panel(
         grace_seconds: float = GRACE,
         client_factory: Callable[[Profile, str], ProviderClient] = fast_client,
         index_poll_ms: int = 3000,
+        explicit: tuple[str, str] | None = None,
     ) -> WebhooksPanel:
-        actions = WebhookActions(
-            secrets,
-            WebhookIndex(config_dir),
-            tokens,
+        sync = TokenSync(
+            WebhookIndex(config_dir), lambda: secrets, tokens, explicit=explicit, grace_seconds=grace_seconds
+        )
+        data = tmp_path / "panel-data"
+        store = EventStore.open(data)
+        session = InspectorSession(
+            store,
+            AppDirs.resolve(data, config_dir),
+            sync=sync,
+            secrets=secrets,
             client_factory=client_factory,
-            grace_seconds=grace_seconds,
-        )
-        panel = WebhooksPanel(
-            actions,
-            ProfileStore(config_dir),
-            settings=settings,
-            listener_url=listener_url,
             sandbox_factory=_test_sandbox,
-            index_poll_ms=index_poll_ms,
+            token_poll_ms=index_poll_ms,
         )
+        session.sync_tokens()
+        panel = WebhooksPanel(session, settings=settings)
+        if listener_url:
+            panel.set_listener_url(listener_url)
         # Not qtbot.addWidget: pytest-qt deletes registered widgets *before* fixture teardown,
         # which would drop the answers of calls still in flight; we stop, wait, then delete.
         panel.show()
-        panels.append(panel)
+        panels.append((panel, session))
         return panel
 
     yield make
-    for panel in panels:
-        panel.shutdown()
-        workers = [panel.worker, panel.watch_worker]
-        workers += [panel.dialog.worker] if panel.dialog is not None else []
+    for panel, session in panels:
+        groups = [panel.jobs] + ([panel.dialog.jobs] if panel.dialog is not None else [])
         try:
-            qtbot.waitUntil(lambda w=workers: not any(x.busy for x in w), timeout=10_000)
-        except Exception as exc:
-            pending = [x.pending for x in workers]
-            raise AssertionError(f"calls still pending at teardown: {pending}") from exc
+            qtbot.waitUntil(lambda g=groups: not any(x.busy for x in g), timeout=10_000)
         finally:
             panel.close()
+            session.shutdown()
             panel.deleteLater()
+            session.store.close()
 
 
 def add_profile(config_dir: Path, secrets: SecretStore, name: str, api_url: str, token: str) -> Profile:

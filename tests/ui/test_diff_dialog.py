@@ -7,12 +7,15 @@ from typing import Any
 from inspector.core.capture.listener import Listener
 from inspector.core.store.event_store import EventStore
 from inspector.ui.dialogs.diff_dialog import KIND_COLOURS, DiffDialog
+from inspector.ui.runner import Runner
 from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
 from tests.ui.fixtures_actions import WAIT, envelope, post_delivery, store_events
 
 
 def open_diff(qtbot: Any, store: EventStore, a: int, b: int) -> DiffDialog:
-    dialog = DiffDialog(store.get(a), store.get(b))
+    runner = Runner()
+    dialog = DiffDialog(store.get(a), store.get(b), runner=runner)
+    runner.setParent(dialog)  # one lifetime, ended by qtbot on the GUI thread
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(dialog.diffReady, timeout=WAIT):
         dialog.show()

@@ -11,17 +11,18 @@ from inspector.core.capture.listener import Listener
 from inspector.core.store.event_store import EventStore
 from inspector.ui.dialogs.edit_send_dialog import EditSendDialog, check_json
 from inspector.ui.dialogs.send_targets import LISTENER
+from inspector.ui.runner import Runner
 from tests.core.target_server import TargetServer
 from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
 from tests.ui.fixtures_actions import WAIT, envelope, post_delivery, store_events
 
 
 def test_invalid_json_disables_send_and_fresh_id_lands_as_new_row(
-    qtbot: Any, store: EventStore, listener: Listener, drain_pool: None
+    qtbot: Any, store: EventStore, listener: Listener, drain_pool: None, runner: Runner
 ) -> None:
     original = post_delivery(listener, envelope("evt_orig", "card.created", {"amount": 10})).json()["seq"]
     qtbot.waitUntil(lambda: store.get(original) is not None, timeout=WAIT)
-    dialog = EditSendDialog(store, store.get(original), listener_url=listener.url)
+    dialog = EditSendDialog(store, store.get(original), listener_url=listener.url, runner=runner)
     qtbot.addWidget(dialog)
     dialog.open()
     assert dialog.target.choice() == LISTENER
@@ -57,10 +58,10 @@ def test_invalid_json_disables_send_and_fresh_id_lands_as_new_row(
 
 
 def test_without_fresh_id_the_listener_sees_a_redelivery(
-    qtbot: Any, store: EventStore, listener: Listener, drain_pool: None
+    qtbot: Any, store: EventStore, listener: Listener, drain_pool: None, runner: Runner
 ) -> None:
     original = post_delivery(listener, envelope("evt_same", "card.created", {})).json()["seq"]
-    dialog = EditSendDialog(store, store.get(original), listener_url=listener.url)
+    dialog = EditSendDialog(store, store.get(original), listener_url=listener.url, runner=runner)
     qtbot.addWidget(dialog)
     dialog.open()
     text = dialog.editor.toPlainText()
@@ -74,10 +75,12 @@ def test_without_fresh_id_the_listener_sees_a_redelivery(
     assert json.loads(sent.args[0]["body"])["duplicate_of"] == original
 
 
-def test_send_to_forward_target_shows_its_answer(qtbot: Any, store: EventStore, drain_pool: None) -> None:
+def test_send_to_forward_target_shows_its_answer(
+    qtbot: Any, store: EventStore, drain_pool: None, runner: Runner
+) -> None:
     (seq,) = store_events(store, [envelope("evt_t", "card.created", {})])
     with TargetServer(status=422, answer=b'{"error": "amount missing"}') as target:
-        dialog = EditSendDialog(store, store.get(seq), forward_url=target.url)
+        dialog = EditSendDialog(store, store.get(seq), forward_url=target.url, runner=runner)
         qtbot.addWidget(dialog)
         dialog.open()
         with qtbot.waitSignal(dialog.sent, timeout=WAIT):

@@ -234,7 +234,7 @@ def test_lost_wakeups_are_recovered(
     qtbot: Any, store: EventStore, monkeypatch: pytest.MonkeyPatch, own: Callable[[Any], Any]
 ) -> None:
     """A cross-thread wakeup that never arrives must not stop live rows or background queries."""
-    from inspector.ui import background, bridge
+    from inspector.ui import bridge, runner
 
     class NoPost:
         @staticmethod
@@ -242,7 +242,7 @@ def test_lost_wakeups_are_recovered(
             return None
 
     monkeypatch.setattr(bridge, "QCoreApplication", NoPost)
-    monkeypatch.setattr(background, "QCoreApplication", NoPost)
+    monkeypatch.setattr(runner, "QCoreApplication", NoPost)
     hub = own(EventBridge(interval_ms=10))
     notices: list[CommitNotice] = []
     hub.committed.connect(notices.append)

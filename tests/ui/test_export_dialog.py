@@ -12,6 +12,7 @@ from inspector.core.events import StoredEvent
 from inspector.core.store.event_store import EventStore
 from inspector.ui.dialogs.export_dialog import CURL, FIXTURES, HAR, NDJSON, ExportDialog
 from inspector.ui.dialogs.import_dialog import ImportDialog
+from inspector.ui.runner import Runner
 from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
 from tests.ui.fixtures_actions import WAIT, envelope, store_events
 
@@ -48,12 +49,12 @@ def mixed_history(store: EventStore) -> None:
 
 
 def test_export_filter_as_har_reimports_to_equal_rows(
-    qtbot: Any, store: EventStore, tmp_path: Path, drain_pool: None
+    qtbot: Any, store: EventStore, tmp_path: Path, drain_pool: None, runner: Runner
 ) -> None:
     mixed_history(store)
     out = tmp_path / "out"
     out.mkdir()
-    dialog = ExportDialog(store, None, "type:transaction.*", start_dir=str(out))
+    dialog = ExportDialog(store, None, "type:transaction.*", start_dir=str(out), runner=runner)
     qtbot.addWidget(dialog)
     dialog.open()
     dialog.set_format(HAR)
@@ -70,7 +71,7 @@ def test_export_filter_as_har_reimports_to_equal_rows(
 
     fresh = EventStore.open(tmp_path / "fresh")
     try:
-        importer = ImportDialog(fresh, start_dir=str(out))
+        importer = ImportDialog(fresh, start_dir=str(out), runner=runner)
         qtbot.addWidget(importer)
         importer.open()
         importer.path_edit.setText(str(out / "events.har"))
@@ -85,10 +86,10 @@ def test_export_filter_as_har_reimports_to_equal_rows(
 
 
 def test_export_selected_as_ndjson_curl_and_fixtures(
-    qtbot: Any, store: EventStore, tmp_path: Path, drain_pool: None
+    qtbot: Any, store: EventStore, tmp_path: Path, drain_pool: None, runner: Runner
 ) -> None:
     mixed_history(store)
-    dialog = ExportDialog(store, [2, 4], start_dir=str(tmp_path))
+    dialog = ExportDialog(store, [2, 4], start_dir=str(tmp_path), runner=runner)
     qtbot.addWidget(dialog)
     dialog.open()
     assert dialog.fmt() == NDJSON
@@ -116,12 +117,12 @@ def test_export_selected_as_ndjson_curl_and_fixtures(
 
 
 def test_cancelled_export_leaves_no_file_and_keeps_the_old_one(
-    qtbot: Any, store: EventStore, tmp_path: Path, drain_pool: None
+    qtbot: Any, store: EventStore, tmp_path: Path, drain_pool: None, runner: Runner
 ) -> None:
     store_events(store, [envelope(f"evt_{i}", "card.created", {"i": i}) for i in range(20_000)])
     target = tmp_path / "events.ndjson"
     target.write_text("previous export\n", encoding="utf-8")
-    dialog = ExportDialog(store, start_dir=str(tmp_path))
+    dialog = ExportDialog(store, start_dir=str(tmp_path), runner=runner)
     qtbot.addWidget(dialog)
     dialog.open()
     # Cancel as soon as progress shows, from the progress signal itself (the user's click, early).
@@ -136,7 +137,7 @@ def test_cancelled_export_leaves_no_file_and_keeps_the_old_one(
 
 
 def test_import_reports_skipped_lines(
-    qtbot: Any, store: EventStore, tmp_path: Path, drain_pool: None
+    qtbot: Any, store: EventStore, tmp_path: Path, drain_pool: None, runner: Runner
 ) -> None:
     source = tmp_path / "mixed.ndjson"
     good = {
@@ -149,7 +150,7 @@ def test_import_reports_skipped_lines(
         "body": envelope("evt_i", "card.created", {}),
     }
     source.write_text(json.dumps(good) + "\n{not json\n" + json.dumps(good) + "\n", encoding="utf-8")
-    dialog = ImportDialog(store)
+    dialog = ImportDialog(store, runner=runner)
     qtbot.addWidget(dialog)
     dialog.open()
     dialog.path_edit.setText(str(source))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QSettings, Qt
 
 from inspector.core.actions.forwarder import FORWARDED_MARKER
@@ -15,17 +16,25 @@ from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
 from tests.ui.fixtures_actions import WAIT, envelope, post_delivery
 
 
-def make_widget(qtbot: Any, store: EventStore, listener: Listener, settings: QSettings) -> ForwardSettings:
-    widget = ForwardSettings(store, listener, settings, timeout=5.0)
-    qtbot.addWidget(widget)
-    widget.show()
-    return widget
+@pytest.fixture
+def make_widget(qtbot: Any, make_session: Any) -> Any:
+    """The widget on a session's forwarding (the session owns the Forwarder and the hook)."""
+
+    def make(store: EventStore, listener: Listener, settings: QSettings) -> ForwardSettings:
+        session = make_session(store, listener)
+        session.forwarding.timeout = 5.0
+        widget = ForwardSettings(session.forwarding, settings)
+        qtbot.addWidget(widget)
+        widget.show()
+        return widget
+
+    return make
 
 
 def test_forwarding_on_sends_delivery_to_target_and_records_status(
-    qtbot: Any, store: EventStore, listener: Listener, settings: QSettings, drain_pool: None
+    qtbot: Any, make_widget: Any, store: EventStore, listener: Listener, settings: QSettings, drain_pool: None
 ) -> None:
-    widget = make_widget(qtbot, store, listener, settings)
+    widget = make_widget(store, listener, settings)
     with TargetServer(status=201, answer=b'{"handled": true}') as target:
         widget.url_edit.setText(target.url)
         with qtbot.waitSignal(widget.forwardingChanged, timeout=WAIT):
@@ -62,9 +71,9 @@ def test_forwarding_on_sends_delivery_to_target_and_records_status(
 
 
 def test_target_down_is_shown_and_recorded_once(
-    qtbot: Any, store: EventStore, listener: Listener, settings: QSettings, drain_pool: None
+    qtbot: Any, make_widget: Any, store: EventStore, listener: Listener, settings: QSettings, drain_pool: None
 ) -> None:
-    widget = make_widget(qtbot, store, listener, settings)
+    widget = make_widget(store, listener, settings)
     down_url = f"http://127.0.0.1:{free_port()}/webhooks"
     widget.url_edit.setText(down_url)
     widget.toggle.setChecked(True)
@@ -76,14 +85,14 @@ def test_target_down_is_shown_and_recorded_once(
     assert record["status"] is None and "cannot connect" in record["error"]
     assert widget.status_label.text().startswith("Target down:")
     assert "d33f3f" in widget.status_label.styleSheet()
-    widget.shutdown()
+    widget.set_forwarding(False)
     assert listener.forward_hook is None
 
 
 def test_invalid_url_does_not_turn_forwarding_on(
-    qtbot: Any, store: EventStore, listener: Listener, settings: QSettings
+    qtbot: Any, make_widget: Any, store: EventStore, listener: Listener, settings: QSettings
 ) -> None:
-    widget = make_widget(qtbot, store, listener, settings)
+    widget = make_widget(store, listener, settings)
     widget.url_edit.setText("ftp://example.test/hooks")
     widget.toggle.setChecked(True)
     assert not widget.forwarding and not widget.toggle.isChecked()
@@ -92,10 +101,10 @@ def test_invalid_url_does_not_turn_forwarding_on(
 
 
 def test_saved_url_is_restored(
-    qtbot: Any, store: EventStore, listener: Listener, settings: QSettings
+    qtbot: Any, make_widget: Any, store: EventStore, listener: Listener, settings: QSettings
 ) -> None:
     settings.setValue(KEY_TARGET_URL, "http://localhost:3000/webhooks")
-    widget = make_widget(qtbot, store, listener, settings)
+    widget = make_widget(store, listener, settings)
     assert widget.url_edit.text() == "http://localhost:3000/webhooks"
     assert widget.target_url == "http://localhost:3000/webhooks"
     assert not widget.forwarding  # restored URL, but forwarding waits for the user's say-so

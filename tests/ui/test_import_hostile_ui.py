@@ -15,6 +15,7 @@ from inspector.core.events import NewEvent
 from inspector.core.store.event_store import EventStore
 from inspector.ui.dialogs.import_dialog import ImportDialog
 from inspector.ui.events.events_model import COL_TIME
+from inspector.ui.runner import Runner
 from inspector.ui.window.main_window import MainWindow
 from tests.import_samples import HOSTILE_NDJSON, good_line, write_lines
 from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
@@ -49,7 +50,7 @@ def test_rows_with_out_of_range_times_paint_and_say_so(
 
 
 def test_dialog_reports_what_went_in_before_an_import_stopped(
-    qtbot: Any, store: EventStore, tmp_path: Path, drain_pool: None
+    qtbot: Any, store: EventStore, tmp_path: Path, drain_pool: None, runner: Runner
 ) -> None:
     # SQLite itself refuses the third batch (as a full disk would), through a trigger in the file.
     with sqlite3.connect(store.path) as conn:
@@ -61,7 +62,7 @@ def test_dialog_reports_what_went_in_before_an_import_stopped(
     refused["path"] = "/refused"
     lines = [good_line(i) for i in range(1000)] + [json.dumps(refused), good_line(1001)]
     source = write_lines(tmp_path / "partial.ndjson", lines)
-    dialog = ImportDialog(store)
+    dialog = ImportDialog(store, runner=runner)
     qtbot.addWidget(dialog)
     dialog.open()
     dialog.path_edit.setText(str(source))
@@ -76,11 +77,11 @@ def test_dialog_reports_what_went_in_before_an_import_stopped(
 
 
 def test_dialog_lists_reasons_and_rows_already_known(
-    qtbot: Any, store: EventStore, tmp_path: Path, drain_pool: None
+    qtbot: Any, store: EventStore, tmp_path: Path, drain_pool: None, runner: Runner
 ) -> None:
     lines = [good_line(i) for i in range(3)] + [line for _, line, _ in HOSTILE_NDJSON[:3]]
     source = write_lines(tmp_path / "mixed.ndjson", lines)
-    dialog = ImportDialog(store)
+    dialog = ImportDialog(store, runner=runner)
     qtbot.addWidget(dialog)
     dialog.open()
     dialog.path_edit.setText(str(source))

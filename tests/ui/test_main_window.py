@@ -24,13 +24,14 @@ from PySide6.QtWidgets import (
     QTreeView,
 )
 
-from inspector.commands.gui import start_window
 from inspector.core.capture.listener import Listener, ListenerConfig
 from inspector.core.capture.token_ring import TokenRing
 from inspector.core.events import NewEvent
+from inspector.core.paths import AppDirs
 from inspector.core.store.event_store import EventStore
 from inspector.ui.events.events_model import COL_TYPE, COL_VERDICT, SeqRole
-from inspector.ui.window.main_window import MainWindow
+from inspector.ui.session import InspectorSession
+from inspector.ui.window.main_window import MainWindow, build_main_window
 from tests.ui.conftest import Post, envelope
 
 
@@ -354,9 +355,11 @@ def test_taken_port_opens_the_window_with_an_offer(
     holder = socket.create_server(("127.0.0.1", 0))
     taken = holder.getsockname()[1]
     announced: list[str] = []
-    window = start_window(
-        store, ListenerConfig(port=taken), TokenRing(), settings, on_listening=announced.append
-    )
+    dirs = AppDirs.resolve(tmp_path / "data", tmp_path / "config")
+    session = InspectorSession(store, dirs, config=ListenerConfig(port=taken))
+    session.listenerStarted.connect(announced.append)
+    assert session.start_listener() is False
+    window = build_main_window(session, settings)
     qtbot.addWidget(window)
     try:
         window.show()
@@ -376,9 +379,9 @@ def test_taken_port_opens_the_window_with_an_offer(
         qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
     finally:
         window.close()
-        if window.listener is not None:
-            window.listener.stop()
+        session.shutdown()
         holder.close()
+    assert session.listener is not None and not session.listener.running  # the session stopped its own
 
 
 def test_stored_history_loads_in_pages(

@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QToolBar
 
-from inspector.commands.gui import attach_token_sync
 from inspector.commands.runtime import token_sync
 from inspector.core.capture.listener import Listener, ListenerConfig
 from inspector.core.capture.token_ring import TokenRing
@@ -30,8 +29,7 @@ from inspector.ui.dialogs.replay_dialog import ReplayDialog
 from inspector.ui.dialogs.rules_dialog import RulesDialog
 from inspector.ui.dialogs.send_targets import LISTENER
 from inspector.ui.events.events_model import COL_FORWARD, HEADERS, SeqRole
-from inspector.ui.window.event_actions import FORWARDING_TAB
-from inspector.ui.window.main_window import MainWindow
+from inspector.ui.window.main_window import FORWARDING_TAB, MainWindow
 from tests.core.target_server import TargetServer
 from tests.ui.fixtures_actions import drain_pool, store_events  # noqa: F401 - drain_pool: a fixture
 
@@ -326,7 +324,7 @@ def test_forwarding_shows_the_targets_status_in_the_forward_column_and_tab(
     qtbot: Any, window: MainWindow, listener: Listener, store: EventStore
 ) -> None:
     with TargetServer(status=202, answer=b'{"queued": true}') as target:
-        forward = window.event_actions.forward
+        forward = window.forward
         forward.url_edit.setText(target.url)
         forward.toggle.setChecked(True)
         assert forward.forwarding
@@ -341,7 +339,7 @@ def test_forwarding_shows_the_targets_status_in_the_forward_column_and_tab(
         tabs = window.panes.tabs
         tab = next(i for i in range(tabs.count()) if tabs.tabText(i) == FORWARDING_TAB)
         tabs.setCurrentIndex(tab)
-        results = window.event_actions.results
+        results = window.results
         qtbot.waitUntil(lambda: bool(results.rows()), timeout=WAIT)
         assert results.rows()[0][0] == "Forwarded" and results.rows()[0][3].startswith("202")
         assert "queued" in results.body_view.toPlainText()
@@ -361,7 +359,7 @@ def test_a_burst_of_forward_results_updates_every_row_in_few_passes(
 
     monkeypatch.setattr(window.model, "update_summaries", counted)
     with TargetServer(status=201, hold=True) as target:  # the app holds every request...
-        forward = window.event_actions.forward
+        forward = window.forward
         forward.url_edit.setText(target.url)
         forward.toggle.setChecked(True)
         with requests.Session() as http:
@@ -387,7 +385,7 @@ def test_forward_column_says_no_answer_when_the_target_is_down(
 ) -> None:
     with TargetServer() as target:
         url = target.url
-    forward = window.event_actions.forward
+    forward = window.forward
     forward.url_edit.setText(url)  # the server is shut down: connection refused
     forward.toggle.setChecked(True)
     requests.post(listener.url + "/hooks", json=envelope(12), timeout=10)
@@ -416,8 +414,7 @@ def test_replay_to_this_listener_is_verified_with_the_windows_token(
     own = Listener(store, ListenerConfig(port=0), ring)
     own.start()
     try:
-        window = make_window(store, own)
-        window.event_actions.token_source = lambda: token
+        window = make_window(store, own)  # the session shares the listener's ring: it knows the token
         select(qtbot, window, seq)
         dialog: ReplayDialog = window.event_actions.open_replay()
         assert dialog.target.choose(LISTENER)
@@ -426,15 +423,7 @@ def test_replay_to_this_listener_is_verified_with_the_windows_token(
         assert finished.args[0].succeeded == 1
         qtbot.waitUntil(lambda: store.max_seq() > seq, timeout=WAIT)
         assert store.get(store.max_seq()).webhook_id == "cli"  # verified by the listener's ring
-
-        # Without a known token the send goes bare and the listener's 401 is what is shown.
-        window.event_actions.token_source = None
-        dialog = window.event_actions.open_replay([seq])
-        assert dialog.target.choose(LISTENER)
-        with qtbot.waitSignal(dialog.replayFinished, timeout=WAIT) as finished:
-            dialog.start_button.click()
-        assert finished.args[0].failed == 1
-        assert "401" in json.dumps(store.get(seq).extra["replays"][-1])
+        assert window.session.authorization() == f"Bearer {token}"
     finally:
         own.stop()
 
@@ -457,8 +446,7 @@ def test_token_sync_picks_up_a_new_webhook_from_the_system_keyring(
     own = Listener(store, ListenerConfig(port=0), sync.ring)
     own.start()
     try:
-        window = make_window(store, own)
-        attach_token_sync(window, sync, interval_ms=50)
+        window = make_window(store, own, sync=sync, token_poll_ms=50)
         webhook_id = f"wh_{pysecrets.token_hex(6)}"
         token = pysecrets.token_urlsafe(24)
         # What `webhooks create` in another process does: token to the keyring, id to the index.
@@ -475,7 +463,7 @@ def test_token_sync_picks_up_a_new_webhook_from_the_system_keyring(
             assert answer.status_code == 200
             qtbot.waitUntil(lambda: store.max_seq() > 0, timeout=WAIT)
             assert store.get(store.max_seq()).webhook_id == webhook_id
-            assert window.event_actions.authorization() == f"Bearer {token}"
+            assert window.session.authorization() == f"Bearer {token}"
         finally:
             SecretStore(system_keyring).delete_webhook_token(webhook_id)
     finally:
@@ -493,8 +481,7 @@ def test_token_sync_without_a_keyring_says_which_token_is_missing_then_verifies(
     own = Listener(store, ListenerConfig(port=0), sync.ring)
     own.start()
     try:
-        window = make_window(store, own)
-        attach_token_sync(window, sync, interval_ms=50)
+        window = make_window(store, own, sync=sync, token_poll_ms=50)
         problem = window.findChild(QLabel, "statusTokenProblem")
         assert not problem.isVisible()
         index = WebhookIndex(tmp_path / "config")
@@ -530,4 +517,4 @@ def test_a_stored_forward_result_shows_in_the_column_and_the_forwarding_tab(
     assert "500" in index.data(Qt.ItemDataRole.ToolTipRole)
     assert index.data(SeqRole) == seq
     select(qtbot, window, seq)
-    assert window.event_actions.results.rows()[0][3] == "500 in 3 ms"
+    assert window.results.rows()[0][3] == "500 in 3 ms"

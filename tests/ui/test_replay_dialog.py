@@ -13,17 +13,20 @@ from inspector.core.store.event_store import EventStore
 from inspector.ui.detail.action_results import FAIL_COLOUR, ActionResultsView
 from inspector.ui.dialogs.replay_dialog import ReplayDialog
 from inspector.ui.dialogs.send_targets import LISTENER, OTHER
+from inspector.ui.runner import Runner
 from tests.core.target_server import TargetServer
 from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
 from tests.ui.fixtures_actions import WAIT, GatedTarget, envelope, store_events
 
 
-def test_replay_500_with_cancel_halfway(qtbot: Any, store: EventStore, drain_pool: None) -> None:
+def test_replay_500_with_cancel_halfway(
+    qtbot: Any, store: EventStore, drain_pool: None, runner: Runner
+) -> None:
     seqs = store_events(store, [envelope(f"evt_{i}", "card.created", {"i": i}) for i in range(500)])
     # The target answers the first 250 at once and holds the 251st until released, so Cancel is
     # pressed while the replay is provably in the middle, however fast this machine is.
     with GatedTarget(open_for=250) as target:
-        dialog = ReplayDialog(store, seqs, forward_url=target.url)
+        dialog = ReplayDialog(store, seqs, forward_url=target.url, runner=runner)
         qtbot.addWidget(dialog)
         dialog.open()
         assert dialog.target.url() == target.url
@@ -57,7 +60,7 @@ def test_replay_500_with_cancel_halfway(qtbot: Any, store: EventStore, drain_poo
 
 
 def test_replay_filter_to_the_listener_itself(
-    qtbot: Any, store: EventStore, listener: Listener, drain_pool: None
+    qtbot: Any, store: EventStore, listener: Listener, drain_pool: None, runner: Runner
 ) -> None:
     store_events(
         store,
@@ -67,7 +70,7 @@ def test_replay_filter_to_the_listener_itself(
             envelope("evt_c", "transaction.settled", {"amount": 5}),
         ],
     )
-    dialog = ReplayDialog(store, None, "type:transaction.*", listener_url=listener.url)
+    dialog = ReplayDialog(store, None, "type:transaction.*", listener_url=listener.url, runner=runner)
     qtbot.addWidget(dialog)
     dialog.open()
     assert dialog.target.choose(LISTENER)
@@ -84,10 +87,10 @@ def test_replay_filter_to_the_listener_itself(
 
 
 def test_other_url_must_be_valid_and_failures_are_counted(
-    qtbot: Any, store: EventStore, drain_pool: None
+    qtbot: Any, store: EventStore, drain_pool: None, runner: Runner
 ) -> None:
     seqs = store_events(store, [envelope("evt_x", "card.created", {})])
-    dialog = ReplayDialog(store, seqs)
+    dialog = ReplayDialog(store, seqs, runner=runner)
     qtbot.addWidget(dialog)
     dialog.open()
     assert dialog.target.choice() == OTHER

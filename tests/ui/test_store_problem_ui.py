@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from inspector.commands.gui import attach_integrity_check
 from inspector.core.store.event_store import EventStore
 from inspector.ui.window.main_window import MainWindow
 from tests.store_files import damaged_history, digest, history
@@ -21,10 +20,9 @@ def test_a_damaged_database_shows_in_the_status_bar(
     store = EventStore.open(db.parent)
     try:
         window = make_window(store, None)
-        runner = attach_integrity_check(window, store)
         label = window.status.store_problem_label
-        with qtbot.waitSignal(runner.done, timeout=WAIT):
-            pass
+        with qtbot.waitSignal(window.session.storeProblem, timeout=WAIT):
+            window.session.check_store()
         qtbot.waitUntil(label.isVisible, timeout=WAIT)
         assert label.text().startswith("The event database ") and "is damaged" in label.text()
         assert "left untouched" in label.toolTip()
@@ -41,10 +39,9 @@ def test_a_sound_database_shows_nothing(
     store = EventStore.open(tmp_path / "data")
     try:
         window = make_window(store, None)
-        runner = attach_integrity_check(window, store)
-        with qtbot.waitSignal(runner.done, timeout=WAIT) as done:
-            pass
-        assert done.args[1] is None
+        with qtbot.waitSignal(window.session.storeProblem, timeout=WAIT) as done:
+            window.session.check_store()
+        assert done.args[0] is None
         assert not window.status.store_problem_label.isVisible()
         window.close()
     finally:

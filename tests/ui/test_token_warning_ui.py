@@ -12,7 +12,6 @@ import pytest
 import requests
 
 from inspector.cli import build_parser
-from inspector.commands.gui import attach_token_sync
 from inspector.commands.runtime import token_sync
 from inspector.core.capture.listener import Listener, ListenerConfig
 from inspector.core.provider.webhook_index import KnownWebhook, WebhookIndex
@@ -49,8 +48,7 @@ def test_no_keyring_shows_in_the_status_bar_with_what_the_listener_does(
     own = Listener(store, ListenerConfig(port=0), sync.ring)
     own.start()
     try:
-        window = make_window(store, own)
-        attach_token_sync(window, sync, interval_ms=50)
+        window = make_window(store, own, sync=sync, token_poll_ms=50)
         label = window.status.token_problem_label
         qtbot.waitUntil(label.isVisible, timeout=WAIT)
         text = label.text()

@@ -45,7 +45,7 @@ def memory_secrets(no_keyring: Any) -> SecretStore:
 def start_sandbox(qtbot: Any, panel: WebhooksPanel) -> SandboxServer:
     qtbot.mouseClick(panel.sandbox_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
-        lambda: panel.profile.name == LOCAL_SANDBOX and panel.access_token_set and not panel.worker.busy,
+        lambda: panel.profile.name == LOCAL_SANDBOX and panel.access_token_set and not panel.jobs.busy,
         timeout=WAIT,
     )
     assert panel.sandbox is not None
@@ -63,10 +63,18 @@ def create_through_dialog(
     dialog.events.set_checked(events)
     if generate:
         qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
+    accept_session_only(dialog)
     return dialog
 
 
+def accept_session_only(dialog: Any) -> None:
+    """Without a keyring a token is only kept while the app runs: the user says that is fine."""
+    if dialog.session_only.isVisible():
+        dialog.session_only.setChecked(True)
+
+
 def submit(qtbot: Any, dialog: Any) -> None:
+    accept_session_only(dialog)
     qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.saving, timeout=WAIT)
 
@@ -132,7 +140,7 @@ def test_create_list_update_delete_through_dialogs(
     assert box is not None and box.isVisible()
     assert webhook_id in box.text()
     box.button(QMessageBox.StandardButton.Yes).click()
-    qtbot.waitUntil(lambda: panel.model.rows() == [] and not panel.worker.busy, timeout=WAIT)
+    qtbot.waitUntil(lambda: panel.model.rows() == [] and not panel.jobs.busy, timeout=WAIT)
     assert sandbox_webhooks(server, access) == []
     assert memory_secrets.webhook_token(webhook_id) is None
     assert WebhookIndex(config_dir).all() == []
@@ -151,7 +159,7 @@ def test_delete_cancelled_keeps_the_webhook(
     box = panel.confirm_delete()
     box.button(QMessageBox.StandardButton.Cancel).click()
     qtbot.waitUntil(lambda: panel.confirm_box is None, timeout=WAIT)
-    assert not panel.worker.busy
+    assert not panel.jobs.busy
     held = sandbox_webhooks(server, memory_secrets.api_token(LOCAL_SANDBOX))
     assert [w["id"] for w in held] == [webhook_id]
 
@@ -235,6 +243,7 @@ def fill_form(qtbot: Any, dialog: CreateWebhookDialog, url: str, token: str) -> 
     dialog.url_edit.setText(url)
     dialog.events.set_checked(["transaction.authorized"])
     dialog.token_edit.setText(token)
+    accept_session_only(dialog)
 
 
 def assert_form_kept(dialog: CreateWebhookDialog, url: str, token: str) -> None:
@@ -274,7 +283,7 @@ def test_create_errors_are_shown_and_the_form_is_kept(
     add_profile(config_dir, memory_secrets, "Under test", api_url, token)
     panel = make_panel(memory_secrets)
     panel.reload_profiles("Under test")
-    qtbot.waitUntil(lambda: not panel.worker.busy, timeout=WAIT)
+    qtbot.waitUntil(lambda: not panel.jobs.busy, timeout=WAIT)
     assert expected in panel.error_label.text()  # the automatic list failed the same way
 
     dialog = panel.open_create_dialog()

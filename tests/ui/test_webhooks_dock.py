@@ -13,7 +13,6 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDockWidget
 
 from inspector.core.capture.listener import Listener, ListenerConfig
-from inspector.core.provider.secrets import SecretStore
 from inspector.core.store.event_store import EventStore
 from inspector.ui.webhooks.tunnel_status import TunnelStatus
 from inspector.ui.webhooks.webhooks_dock import WebhooksDock, add_webhooks_dock
@@ -30,7 +29,7 @@ def docked(
     no_keyring: KeyringBackend,
 ) -> tuple[MainWindow, WebhooksDock]:
     window = make_window(store, listener)
-    return window, add_webhooks_dock(window, tmp_path / "config", listener.tokens, settings, SecretStore())
+    return window, add_webhooks_dock(window, settings)
 
 
 def test_dock_sits_in_the_window_and_follows_the_listener(
@@ -54,15 +53,15 @@ def test_dock_sits_in_the_window_and_follows_the_listener(
     other = Listener(store, ListenerConfig(port=0), listener.tokens)
     other.start()
     try:
-        window.attach_listener(other)
+        window.session.attach_listener(other)
         assert dock.panel.listener_url == other.url
-        assert dock.tunnel._port == other.port
+        assert dock.tunnel.probe.port == other.port
     finally:
-        window.attach_listener(listener)
+        window.session.attach_listener(listener)
         other.stop()
 
 
-def test_sandbox_started_from_the_dock_stops_with_the_window(
+def test_sandbox_started_from_the_dock_stops_with_the_session(
     qtbot: Any, docked: tuple[MainWindow, WebhooksDock], settings: QSettings
 ) -> None:
     window, dock = docked
@@ -72,7 +71,8 @@ def test_sandbox_started_from_the_dock_stops_with_the_window(
     url = dock.panel.sandbox.url
     assert requests.get(url + "/v1/event-types", timeout=5).status_code == 401  # it is up
     window.close()
-    qtbot.waitUntil(lambda: dock.panel.sandbox is None, timeout=5_000)
+    window.session.shutdown()  # what `gui` does once the window is closed
+    assert dock.panel.sandbox is None
     assert not settings.value("window/docks").isEmpty()  # the dock layout is kept for next time
     try:
         requests.get(url + "/v1/event-types", timeout=2)

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import shiboken6
 from PySide6.QtCore import QSettings, Qt
 
 from inspector.core.capture.listener import Listener
@@ -20,10 +19,11 @@ from inspector.core.provider.webhook_index import KnownWebhook, WebhookIndex
 from inspector.core.store.event_store import EventStore
 from inspector.core.tunnel.detect import detect_tunnel
 from inspector.sandbox.server import SandboxServer
+from inspector.ui.session import TunnelProbe
 from inspector.ui.webhooks.profile_dialog import ProfileDialog
-from inspector.ui.webhooks.tunnel_status import TunnelStatus
 from inspector.ui.webhooks.webhook_dialogs import CreateWebhookDialog
-from inspector.ui.webhooks.webhooks_panel import KEY_PROFILE, LISTENER_PATH, build_webhooks_panel
+from inspector.ui.webhooks.webhooks_dock import add_webhooks_dock
+from inspector.ui.webhooks.webhooks_panel import KEY_PROFILE, LISTENER_PATH
 from tests.fake_tunnel_agent import FakeAgent, ngrok_tunnels
 from tests.ui.fixtures_webhooks import *  # noqa: F403 - fixtures
 from tests.ui.fixtures_webhooks import (
@@ -76,6 +76,9 @@ def test_tokens_never_reach_a_file(
     assert dialog.token_note.text().count(secrets.description) == 1  # told where the token goes
     dialog.events.set_checked(["transaction.authorized"])
     qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
+    assert dialog.session_only.isVisible() == (not secrets.persistent)
+    if not secrets.persistent:
+        dialog.session_only.setChecked(True)  # without a keyring the user accepts a session-only token
     qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.result_value is not None, timeout=WAIT)
     webhook_id = dialog.result_value.webhook.id
@@ -145,13 +148,15 @@ def test_profiles_sandbox_row_and_default_url(qtbot: Any, make_panel: Any, no_ke
     assert panel.default_webhook_url() == "http://127.0.0.1:8765" + LISTENER_PATH
     answer = ngrok_tunnels(("https", "https://abc.ngrok-free.app", "localhost:8765"))
     with FakeAgent({"/api/tunnels": answer}) as agent:
-        tunnel = TunnelStatus(
-            detect=partial(detect_tunnel, ngrok_ports=[agent.port], cloudflared_ports=[], timeout=2.0)
+        tunnel = TunnelProbe(
+            panel.session.runner,
+            panel,
+            detect=partial(detect_tunnel, ngrok_ports=[agent.port], cloudflared_ports=[], timeout=2.0),
         )
-        qtbot.addWidget(tunnel)
         tunnel.publicUrlChanged.connect(panel.set_public_url)
         with qtbot.waitSignal(tunnel.publicUrlChanged, timeout=WAIT):
-            tunnel.set_listener_port(8765)
+            tunnel.watch(8765)
+        tunnel.stop()
     dialog = panel.open_create_dialog()
     assert dialog.url_edit.text() == "https://abc.ngrok-free.app" + LISTENER_PATH
     dialog.reject()
@@ -170,8 +175,8 @@ def test_busy_indicator_while_a_call_runs(
     add_profile(config_dir, secrets, "Silent", f"http://127.0.0.1:{silent_port}/v1", ACCESS_TOKEN)
     panel = make_panel(secrets)
     panel.reload_profiles("Silent")
-    qtbot.waitUntil(lambda: panel.worker.busy and panel.busy_bar.isVisible(), timeout=WAIT)
-    qtbot.waitUntil(lambda: not panel.worker.busy, timeout=WAIT)
+    qtbot.waitUntil(lambda: panel.jobs.busy and panel.busy_bar.isVisible(), timeout=WAIT)
+    qtbot.waitUntil(lambda: not panel.jobs.busy, timeout=WAIT)
     assert not panel.busy_bar.isVisible()
     assert "did not answer within" in panel.error_label.text()
 
@@ -189,18 +194,16 @@ def test_known_tokens_are_loaded_into_the_listener_at_start(
     assert panel.grace_label.isHidden()
 
 
-def test_build_webhooks_panel_wires_its_collaborators(
-    qtbot: Any, no_keyring: Any, config_dir: Path, settings: QSettings
+def test_the_panel_works_on_the_sessions_services(
+    qtbot: Any, make_panel: Any, no_keyring: Any, config_dir: Path, tokens: TokenRing
 ) -> None:
-    ring = TokenRing()
-    panel = build_webhooks_panel(config_dir, ring, settings=settings, listener_url="http://127.0.0.1:1")
-    qtbot.addWidget(panel)
+    panel = make_panel(SecretStore())
+    session = panel.session
     assert panel.objectName() == "webhooksPanel"
-    assert panel.actions.tokens is ring
-    assert panel.actions.index.path == config_dir / "webhooks.json"
+    assert panel.service is session.webhooks and session.webhooks.ring is tokens is session.tokens
+    assert session.webhooks.index.path == config_dir / "webhooks.json"
     assert "this session only" in panel.secrets_label.text()
-    qtbot.waitUntil(lambda: not panel.worker.busy, timeout=WAIT)
-    panel.shutdown()
+    qtbot.waitUntil(lambda: not panel.jobs.busy, timeout=WAIT)
 
 
 def test_new_user_flow_in_the_real_window(
@@ -218,24 +221,28 @@ def test_new_user_flow_in_the_real_window(
     from PySide6.QtWidgets import QDockWidget
 
     from inspector.ui.events.events_model import COL_VERDICT, SummaryRole
+    from tests.ui.fixtures_webhooks import _test_sandbox
 
-    window = make_window(store, listener)
-    # Embedded the way the report tells the window's owner to.
-    panel = build_webhooks_panel(config_dir, tokens, settings=settings, listener_url=listener.url)
-    dock = QDockWidget("Webhooks", window)
-    dock.setObjectName("webhooksDock")
-    dock.setWidget(panel)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    tunnel = TunnelStatus(detect=partial(detect_tunnel, ngrok_ports=[], cloudflared_ports=[]))
-    window.statusBar().addPermanentWidget(tunnel)
-    tunnel.publicUrlChanged.connect(panel.set_public_url)
-    tunnel.set_listener_port(listener.port)
+    window = make_window(
+        store,
+        listener,
+        detect=partial(detect_tunnel, ngrok_ports=[], cloudflared_ports=[]),
+        sandbox_factory=_test_sandbox,
+    )
+    dock = add_webhooks_dock(window, settings)
+    panel = dock.panel
+    assert window.findChild(QDockWidget, "webhooksDock") is dock
     try:
-        qtbot.mouseClick(panel.sandbox_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: bool(panel.access_token_set) and not panel.worker.busy, timeout=WAIT)
+        panel.sandbox_button.click()  # the dock was added after the window was shown
+        qtbot.waitUntil(lambda: bool(panel.access_token_set) and not panel.jobs.busy, timeout=WAIT)
         dialog = panel.open_create_dialog()
         dialog.events.set_checked(["transaction.authorized"])
         qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
+        # No keyring here: the token is refused unless the user accepts keeping it for this session.
+        assert dialog.session_only.isVisible() and not dialog.session_only.isChecked()
+        qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "session only" in dialog.error_label.text(), timeout=WAIT)
+        dialog.session_only.setChecked(True)
         qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: dialog.result_value is not None, timeout=WAIT)
         webhook_id = dialog.result_value.webhook.id
@@ -252,9 +259,7 @@ def test_new_user_flow_in_the_real_window(
         verdict = window.model.index(0, COL_VERDICT).data()
         assert f"verified: {webhook_id}" in verdict
     finally:
-        panel.shutdown()
-        tunnel.stop()
-        qtbot.waitUntil(lambda: not panel.worker.busy and not tunnel.probing, timeout=WAIT)
+        qtbot.waitUntil(lambda: not panel.jobs.busy and not window.session.tunnel.probing, timeout=WAIT)
 
 
 def test_add_a_user_defined_profile(
@@ -287,60 +292,31 @@ def test_add_a_user_defined_profile(
     qtbot.waitUntil(lambda: panel.access_token_set is False, timeout=WAIT)
 
 
-def test_worker_reports_any_failure_as_a_sentence_off_the_gui_thread(qtbot: Any) -> None:
-    import threading
-
-    from inspector.core.provider.client import ProviderError
-    from inspector.ui.provider_worker import ProviderWorker
-
-    worker = ProviderWorker()
-    busy: list[bool] = []
-    worker.busyChanged.connect(busy.append)
-    ran_on: list[threading.Thread] = []
-
-    def broken() -> None:
-        ran_on.append(threading.current_thread())
-        raise KeyError("data")
-
-    with qtbot.waitSignal(worker.failed, timeout=WAIT) as failed:
-        worker.run("t", broken)
-        assert worker.busy
-    tag, error = failed.args
-    assert tag == "t" and isinstance(error, ProviderError)
-    assert str(error) == "Something went wrong: 'data'"
-    assert ran_on and ran_on[0] is not threading.main_thread()
-    with qtbot.waitSignal(worker.succeeded, timeout=WAIT) as ok:
-        worker.run("u", lambda: 42)
-    assert ok.args == ["u", 42]
-    assert busy == [True, False, True, False] and not worker.busy
-    shiboken6.delete(worker)  # on the GUI thread, not whenever (and wherever) GC gets to it
-
-
 def test_listener_follows_index_changes_made_by_another_process(
     qtbot: Any, make_panel: Any, no_keyring: Any, config_dir: Path, tokens: TokenRing, clock: FakeClock
 ) -> None:
-    tokens.set_token("cli", "explicit-token-env-token")  # `gui --token-env`: must be kept
     secrets = SecretStore()
-    panel = make_panel(secrets, index_poll_ms=20)
-    qtbot.waitUntil(lambda: panel.actions._index_signature is not False, timeout=WAIT)
-    assert tokens.labels() == ["cli"]
+    # `gui --token-env HOOK`: that token must be kept whatever the index says.
+    panel = make_panel(secrets, index_poll_ms=20, explicit=("HOOK", "explicit-token-env-token"))
+    qtbot.waitUntil(lambda: panel.session.sync._signature is not False, timeout=WAIT)
+    assert tokens.labels() == ["env:HOOK"]
 
     # What `webhook-inspector webhooks create` does: token to the keyring, entry to the index.
     other = WebhookIndex(config_dir)
     secrets.set_webhook_token("wh_cli", "cli-made-token")
     other.upsert(KnownWebhook("wh_cli", LOCAL_SANDBOX, "http://x/hooks"))
-    qtbot.waitUntil(lambda: tokens.labels() == ["cli", "wh_cli"], timeout=WAIT)
+    qtbot.waitUntil(lambda: tokens.labels() == ["env:HOOK", "wh_cli"], timeout=WAIT)
     assert tokens.check(["Bearer cli-made-token"]).label == "wh_cli"
 
     # ... and `webhooks delete`: the token stays accepted for the grace period, then not.
     secrets.delete_webhook_token("wh_cli")
     other.remove("wh_cli")
-    qtbot.waitUntil(lambda: tokens.labels() == ["cli"], timeout=WAIT)
+    qtbot.waitUntil(lambda: tokens.labels() == ["env:HOOK"], timeout=WAIT)
     assert tokens.check(["Bearer cli-made-token"]).label == "wh_cli"
     qtbot.waitUntil(lambda: "Old token of wh_cli" in panel.grace_label.text(), timeout=WAIT)
     clock.advance(GRACE + 1)
     assert not tokens.check(["Bearer cli-made-token"]).ok
-    assert tokens.check(["Bearer explicit-token-env-token"]).label == "cli"
+    assert tokens.check(["Bearer explicit-token-env-token"]).label == "env:HOOK"
 
 
 def test_a_stale_local_sandbox_profile_says_how_to_start_it(

@@ -37,6 +37,14 @@ class TokenNotKeptError(ProviderError):
     """A webhook token could not be kept (no keyring, or it failed); the message says what was done."""
 
 
+def user_error(exc: BaseException) -> ProviderError:
+    """Any exception as a ProviderError with a readable sentence (no traceback, no repr)."""
+    if isinstance(exc, ProviderError):
+        return exc
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ProviderError(f"Something went wrong: {text[:200]}")
+
+
 def new_token() -> str:
     """A webhook authorization token: 32 random bytes, URL-safe (43 visible ASCII characters)."""
     return pysecrets.token_urlsafe(32)

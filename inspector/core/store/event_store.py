@@ -360,6 +360,22 @@ class EventStore:
             params.extend((t, *flt.params, offset + limit))
         return conn.execute(sql, (*params, limit, offset)).fetchall()
 
+    def summaries(self, seqs: Sequence[int]) -> list[EventSummary]:
+        """The summaries of `seqs` that are still stored, in seq order (chunked: SQLite caps the
+        number of bound variables)."""
+        ordered = sorted(set(seqs))
+        out: list[EventSummary] = []
+        for i in range(0, len(ordered), _CHUNK_ROWS):
+            chunk = ordered[i : i + _CHUNK_ROWS]
+            marks = ",".join("?" * len(chunk))
+            rows = (
+                self._conn()
+                .execute(f"SELECT {_SUMMARY_COLUMNS} FROM events WHERE seq IN ({marks}) ORDER BY seq", chunk)
+                .fetchall()
+            )
+            out.extend(_summary(r) for r in rows)
+        return out
+
     def query_after(
         self, after_seq: int, filter_text: str | Filter = "", limit: int = 10_000
     ) -> list[EventSummary]:
@@ -461,6 +477,20 @@ class EventStore:
             row = prepare_row(e)
             result.append((row[1], row[2], row[3], row[4], bytes(row[5]), row[7]) in candidates)
         return result
+
+    def damage(self) -> str | None:
+        """A sentence when SQLite's quick_check finds the database damaged, else None.
+
+        Reads the whole file: run it beside the listener (a thread, the window's pool), never before
+        it. Nothing is repaired or rewritten.
+        """
+        try:
+            problems = self.quick_check()
+        except (sqlite3.Error, StoreError):  # interrupted by a shutdown, or the store closed
+            return None
+        if not problems:
+            return None
+        return damage_sentence(self.path, "; ".join(problems[:3]))
 
     def interrupt_checks(self) -> None:
         """Stop running quick_checks (a large file takes seconds) so a shutdown need not wait."""

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 
 from inspector.core.actions.json_diff import ADDED, CHANGED, REMOVED, JsonDiff, diff_events
 from inspector.core.events import StoredEvent
-from inspector.ui.background import BackgroundRunner
 from inspector.ui.dialogs.edit_send_dialog import editable_text
+from inspector.ui.runner import Runner
 
 COL_PATH, COL_KIND, COL_OLD, COL_NEW = range(4)
 HEADERS = ("Path", "Change", "Old", "New")
@@ -60,15 +60,15 @@ def event_title(event: StoredEvent) -> str:
 class DiffDialog(QDialog):
     diffReady = Signal(object)  # JsonDiff
 
-    def __init__(self, first: StoredEvent, second: StoredEvent, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, first: StoredEvent, second: StoredEvent, *, runner: Runner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("diffDialog")
         self.old, self.new = sorted((first, second), key=lambda e: e.seq)
         self.setWindowTitle(f"Diff #{self.old.seq} → #{self.new.seq}")
         self.result: JsonDiff | None = None
-        self.runner = BackgroundRunner(self)
-        self.runner.done.connect(self._on_diff)
-        self.runner.failed.connect(lambda _tag, err: self.summary_label.setText(f"Cannot compare: {err}"))
+        self.runner = runner
 
         fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.old_view = self._body_view("diffOldBody", self.old, fixed)
@@ -108,7 +108,12 @@ class DiffDialog(QDialog):
         self.resize(1000, 700)
 
         old, new = self.old, self.new
-        self.runner.submit("diff", lambda: diff_events(old, new))
+        self.runner.submit(
+            lambda: diff_events(old, new),
+            on_done=self._on_diff,
+            on_error=lambda err: self.summary_label.setText(f"Cannot compare: {err}"),
+            owner=self,
+        )
 
     def _body_view(self, name: str, event: StoredEvent, font: Any) -> QPlainTextEdit:
         view = QPlainTextEdit(self)
@@ -129,7 +134,7 @@ class DiffDialog(QDialog):
         layout.addWidget(body, 1)
         return box
 
-    def _on_diff(self, _tag: object, result: JsonDiff) -> None:
+    def _on_diff(self, result: JsonDiff) -> None:
         self.result = result
         self.table.setRowCount(len(result.changes))
         for row, change in enumerate(result.changes):

@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 from inspector.core.actions.replay import record_replay, send_body, with_fresh_event_id
 from inspector.core.events import StoredEvent
 from inspector.core.store.event_store import EventStore
-from inspector.ui.background import BackgroundRunner
 from inspector.ui.dialogs.send_targets import FORWARD_TARGET, LISTENER, TargetPicker
+from inspector.ui.runner import JobGroup, Runner
 from inspector.ui.window.forward_settings import describe_forward_result, record_ok
 
 IMMEDIATE_LIMIT = 256 * 1024  # characters; bigger texts are validated after a pause in typing
@@ -92,6 +92,7 @@ class EditSendDialog(QDialog):
         forward_url: str = "",
         listener_url: str = "",
         authorization: AuthorizationSource | None = None,
+        runner: Runner,
         timeout: float = 10.0,
         parent: QWidget | None = None,
     ) -> None:
@@ -107,9 +108,7 @@ class EditSendDialog(QDialog):
         self.error: JsonProblem | None = None
         self.last_result: dict[str, Any] | None = None
         self.sent_body: bytes | None = None
-        self.runner = BackgroundRunner(self)
-        self.runner.done.connect(self._on_sent)
-        self.runner.failed.connect(self._on_send_failed)
+        self.jobs = JobGroup(runner, self)
 
         self.editor = QPlainTextEdit(self)
         self.editor.setObjectName("bodyEditor")
@@ -205,12 +204,12 @@ class EditSendDialog(QDialog):
         self.editor.setTextCursor(cursor)
 
     def _update_send(self) -> None:
-        self.send_button.setEnabled(self.valid and self.runner.in_flight == 0)
+        self.send_button.setEnabled(self.valid and not self.jobs.busy)
 
     # -- sending ---------------------------------------------------------------------------------
 
     def send(self) -> None:
-        if not self.validate() or self.runner.in_flight:
+        if not self.validate() or self.jobs.busy:
             return
         try:
             url = self.target.url()
@@ -236,10 +235,10 @@ class EditSendDialog(QDialog):
             return result
 
         self._show_response(f"Sending to {url}…", "")
-        self.runner.submit("send", work)
+        self.jobs.submit(work, on_done=self._on_sent, on_error=self._on_send_failed, pool="net")
         self._update_send()
 
-    def _on_sent(self, _tag: object, result: dict[str, Any]) -> None:
+    def _on_sent(self, result: dict[str, Any]) -> None:
         self.last_result = result
         style = OK_STYLE if record_ok(result) else ERROR_STYLE
         text = describe_forward_result(result)
@@ -249,7 +248,7 @@ class EditSendDialog(QDialog):
         self.sent.emit(result)
         self.eventsUpdated.emit([self.original.seq])
 
-    def _on_send_failed(self, _tag: object, error: object) -> None:
+    def _on_send_failed(self, error: BaseException) -> None:
         self._show_response(f"Not sent: {error}", ERROR_STYLE)
         self._update_send()
 

@@ -37,8 +37,10 @@ from inspector.core.io.export_ndjson import write_ndjson
 from inspector.core.io.fixtures import save_fixture
 from inspector.core.store.event_store import EventStore
 from inspector.core.store.filter_query import FilterError, parse_filter
-from inspector.ui.progress_job import Cancelled, JobControl, ProgressJob
+from inspector.ui.runner import Cancelled, JobControl, Runner, WatchedJob
 
+# Reading the store and writing a file: the db pool.
+JOB_POOL = "db"
 NDJSON = "ndjson"
 HAR = "har"
 CURL = "curl"
@@ -111,6 +113,7 @@ class ExportDialog(QDialog):
         seqs: Sequence[int] | None = None,
         filter_text: str = "",
         *,
+        runner: Runner,
         start_dir: str = "",
         parent: QWidget | None = None,
     ) -> None:
@@ -123,7 +126,7 @@ class ExportDialog(QDialog):
         self.start_dir = start_dir or str(Path.home())
         self.result: ExportResult | None = None
         self.file_dialog: QFileDialog | None = None
-        self.job = ProgressJob(self)
+        self.job = WatchedJob(runner, self, pool=JOB_POOL)
 
         if self.seqs is not None:
             what = f"the {len(self.seqs)} selected event{'s' if len(self.seqs) != 1 else ''}"

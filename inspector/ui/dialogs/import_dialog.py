@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from inspector.core.io.import_events import ImportFileError, ImportReport, import_file
 from inspector.core.store.event_store import EventStore
-from inspector.ui.background import BackgroundRunner
+from inspector.ui.runner import JobGroup, Runner
 
 OK_STYLE = "color: #2e8b57;"
 WARN_STYLE = "color: #c47f00;"
@@ -37,7 +37,9 @@ MAX_REASON_LINES = 8
 class ImportDialog(QDialog):
     imported = Signal(object)  # ImportReport
 
-    def __init__(self, store: EventStore, *, start_dir: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: EventStore, *, runner: Runner, start_dir: str = "", parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("importDialog")
         self.setWindowTitle("Import events")
@@ -45,9 +47,7 @@ class ImportDialog(QDialog):
         self.start_dir = start_dir or str(Path.home())
         self.report: ImportReport | None = None
         self.file_dialog: QFileDialog | None = None
-        self.runner = BackgroundRunner(self)
-        self.runner.done.connect(self._on_done)
-        self.runner.failed.connect(self._on_failed)
+        self.jobs = JobGroup(runner, self)
 
         intro = QLabel("Add the events of an NDJSON export or a HAR file to the history.", self)
         self.path_edit = QLineEdit(self)
@@ -100,7 +100,7 @@ class ImportDialog(QDialog):
         return dialog
 
     def start(self) -> None:
-        if self.runner.in_flight:
+        if self.jobs.busy:
             return
         path = Path(self.path_edit.text().strip()).expanduser()
         if not path.is_file():
@@ -109,10 +109,10 @@ class ImportDialog(QDialog):
         self.report = None
         self._show(f"Importing {path.name}…", "")
         store = self.store
-        self.runner.submit("import", lambda: import_file(path, store))
+        self.jobs.submit(lambda: import_file(path, store), on_done=self._on_done, on_error=self._on_failed)
         self._update_buttons()
 
-    def _on_done(self, _tag: object, report: ImportReport) -> None:
+    def _on_done(self, report: ImportReport) -> None:
         self.report = report
         summary = report.summary()
         text = summary[:1].upper() + summary[1:] + "."
@@ -127,7 +127,7 @@ class ImportDialog(QDialog):
         self._update_buttons()
         self.imported.emit(report)
 
-    def _on_failed(self, _tag: object, error: object) -> None:
+    def _on_failed(self, error: BaseException) -> None:
         # import_file raises ImportFileError only before it stored anything; anything else is not
         # known to have stored nothing, so the table is reloaded and the text does not claim it.
         if isinstance(error, ImportFileError):
@@ -142,7 +142,7 @@ class ImportDialog(QDialog):
         self.result_label.setStyleSheet(style)
 
     def _update_buttons(self) -> None:
-        running = self.runner.in_flight > 0
+        running = self.jobs.busy
         self.busy.setVisible(running)
         self.import_button.setEnabled(not running and bool(self.path_edit.text().strip()))
         self.path_edit.setEnabled(not running)

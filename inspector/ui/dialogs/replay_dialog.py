@@ -26,9 +26,12 @@ from inspector.core.actions.replay import ReplayCounts, replay
 from inspector.core.store.event_store import EventStore
 from inspector.core.store.filter_query import parse_filter
 from inspector.ui.dialogs.send_targets import LISTENER, TargetPicker
-from inspector.ui.progress_job import Cancelled, JobControl, ProgressJob
+from inspector.ui.runner import Cancelled, JobControl, Runner, WatchedJob
 
 AuthorizationSource = Callable[[], str | None]
+
+# Replays wait on the target over the network: the net pool, so the table's queries go on.
+JOB_POOL = "net"
 
 
 def seqs_for_filter(store: EventStore, filter_text: str) -> list[int]:
@@ -62,6 +65,7 @@ class ReplayDialog(QDialog):
         forward_url: str = "",
         listener_url: str = "",
         authorization: AuthorizationSource | None = None,
+        runner: Runner,
         timeout: float = 10.0,
         parent: QWidget | None = None,
     ) -> None:
@@ -75,7 +79,7 @@ class ReplayDialog(QDialog):
         self.timeout = timeout
         self.counts: ReplayCounts | None = None
         self.touched: list[int] = []
-        self.job = ProgressJob(self)
+        self.job = WatchedJob(runner, self, pool=JOB_POOL)
 
         what = (
             f"{len(self.seqs)} selected event{'s' if len(self.seqs) != 1 else ''}"

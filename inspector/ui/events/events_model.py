@@ -29,8 +29,8 @@ from inspector.core.events import EventSummary
 from inspector.core.store.event_store import EventStore
 from inspector.core.store.filter_query import Filter, parse_filter
 from inspector.core.terminal_text import escape_controls
-from inspector.ui.background import BackgroundRunner
 from inspector.ui.bridge import CommitNotice
+from inspector.ui.runner import Runner
 
 COL_TIME = 0
 COL_METHOD = 1
@@ -173,11 +173,9 @@ class EventsModel(QAbstractTableModel):
     ) -> None:
         super().__init__(parent)
         self._store = store
-        self._runner: BackgroundRunner | None = None
+        self._runner: _TaggedRunner | None = None
         if background:
-            self._runner = BackgroundRunner(self)
-            self._runner.done.connect(self._on_job_done)
-            self._runner.failed.connect(self._on_job_failed)
+            self._runner = _TaggedRunner(Runner(self), self._on_job_done, self._on_job_failed)
         self._generation = 0
         self._applied_generation = 0
         self._counting = False
@@ -696,3 +694,21 @@ class EventsModel(QAbstractTableModel):
     def _append(self, page: list[EventSummary]) -> None:
         self._rows.extend(page)
         self._seqs.update(r.seq for r in page)
+
+
+class _TaggedRunner:
+    """Routes the model's calls by their tag (kept while the model's paging moves to a Qt-free object)."""
+
+    def __init__(
+        self, runner: Runner, done: Callable[[object, object], None], failed: Callable[[object, object], None]
+    ) -> None:
+        self._runner = runner
+        self._done = done
+        self._failed = failed
+
+    @property
+    def in_flight(self) -> int:
+        return self._runner.in_flight
+
+    def submit(self, tag: object, fn: Callable[[], Any]) -> None:
+        self._runner.submit(fn, on_done=lambda r: self._done(tag, r), on_error=lambda e: self._failed(tag, e))

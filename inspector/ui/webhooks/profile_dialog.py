@@ -24,7 +24,8 @@ from inspector.core.provider.profiles import (
     ProfileError,
     ProfileStore,
 )
-from inspector.ui.provider_worker import BusyBar, ProviderWorker
+from inspector.ui.busy_bar import BusyBar
+from inspector.ui.runner import JobGroup, Runner
 
 DEFAULTS = Profile("defaults", "https://example.invalid")
 
@@ -32,13 +33,13 @@ DEFAULTS = Profile("defaults", "https://example.invalid")
 class ProfileDialog(QDialog):
     saved = Signal(object)  # the saved Profile
 
-    def __init__(self, store: ProfileStore, parent: QWidget | None = None) -> None:
+    def __init__(self, store: ProfileStore, *, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("profileDialog")
         self.setWindowTitle("Add provider profile")
         self.store = store
         self.result_value: Profile | None = None
-        self.worker = ProviderWorker(self)
+        self.jobs = JobGroup(runner, self)
 
         self.name_edit = QLineEdit(self)
         self.name_edit.setObjectName("profileNameEdit")
@@ -76,14 +77,12 @@ class ProfileDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
-        layout.addWidget(BusyBar(self.worker, self))
+        layout.addWidget(BusyBar(self.jobs, self))
         layout.addWidget(buttons)
 
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
-        self.worker.succeeded.connect(self._on_saved)
-        self.worker.failed.connect(lambda _tag, error: self._error(str(error)))
-        self.worker.busyChanged.connect(lambda busy: self.save_button.setEnabled(not busy))
+        self.jobs.busyChanged.connect(lambda busy: self.save_button.setEnabled(not busy))
 
     def profile(self) -> Profile:
         """The profile the form describes; ProfileError with a sentence when it is not valid."""
@@ -113,13 +112,12 @@ class ProfileDialog(QDialog):
             store.save(profile)  # a small atomic JSON write, still kept off the GUI thread
             return profile
 
-        self.worker.run("save", save)
+        self.jobs.submit(save, on_done=self._on_saved, on_error=lambda error: self._error(str(error)))
 
-    def _on_saved(self, _tag: object, profile: object) -> None:
-        if isinstance(profile, Profile):
-            self.result_value = profile
-            self.saved.emit(profile)
-            self.accept()
+    def _on_saved(self, profile: Profile) -> None:
+        self.result_value = profile
+        self.saved.emit(profile)
+        self.accept()
 
     def _error(self, text: str) -> None:
         self.error_label.setText(text[:1].upper() + text[1:])

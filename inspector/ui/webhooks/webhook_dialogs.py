@@ -1,9 +1,9 @@
 """Create and Update dialogs for a webhook: URL, events checklist, authorization token.
 
-Both dialogs are non-blocking (`open()`), run the provider call on a ProviderWorker with a busy
-bar, and stay open on error: the provider's field messages appear under the field they concern,
-anything else in the dialog's error line, and what the user typed is kept. On success they emit
-`saved(SavedWebhook)` and close.
+Both dialogs are non-blocking (`open()`), run the provider call through the session's runner
+(network pool) with a busy bar, and stay open on error: the provider's field messages appear
+under the field they concern, anything else in the dialog's error line, and what the user typed
+is kept. On success they emit `saved(SavedWebhook)` and close.
 """
 
 from __future__ import annotations
@@ -30,20 +30,20 @@ from PySide6.QtWidgets import (
 
 from inspector.core.provider.client import EventType, ProviderError, ValidationError, Webhook
 from inspector.core.provider.profiles import Profile
-from inspector.ui.provider_worker import BusyBar, ProviderWorker
-from inspector.ui.webhooks.webhook_actions import (
+from inspector.core.provider.webhook_service import (
     EventCatalog,
     SavedWebhook,
-    WebhookActions,
+    WebhookService,
     builtin_event_types,
     new_token,
+    user_error,
 )
+from inspector.ui.busy_bar import BusyBar
+from inspector.ui.runner import JobGroup, Runner
 
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1  # identifier + description, what the filter matches
 IDENT_ROLE = Qt.ItemDataRole.UserRole + 2  # the bare identifier (the text also shows the description)
 ERROR_STYLE = "color: #d33f3f;"
-TAG_CATALOG = "catalog"
-TAG_SAVE = "save"
 
 # Which error label shows a provider field message (names as the provider's 422 uses them).
 URL_FIELDS = ("url",)
@@ -180,7 +180,8 @@ class _WebhookForm(QDialog):
 
     def __init__(
         self,
-        actions: WebhookActions,
+        service: WebhookService,
+        runner: Runner,
         profile: Profile,
         *,
         title: str,
@@ -188,7 +189,7 @@ class _WebhookForm(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.actions = actions
+        self.service = service
         self.profile = profile
         self.result_value: SavedWebhook | None = None
         self.catalog_source: str | None = None
@@ -196,8 +197,8 @@ class _WebhookForm(QDialog):
         self.setWindowTitle(f"{title} — {profile.name}")
         self.setMinimumWidth(620)
 
-        self.worker = ProviderWorker(self)
-        self.busy_bar = BusyBar(self.worker, self)
+        self.jobs = JobGroup(runner, self)
+        self.busy_bar = BusyBar(self.jobs, self)
 
         self.url_edit = QLineEdit(self)
         self.url_edit.setObjectName("urlEdit")
@@ -225,6 +226,12 @@ class _WebhookForm(QDialog):
         self.token_note = QLabel(self)
         self.token_note.setObjectName("tokenNote")
         self.token_note.setWordWrap(True)
+        # Without an OS keyring a token is only kept while the app runs: the user must say so.
+        self.session_only = QCheckBox(
+            "Keep the token for this session only (forgotten when the app quits)", self
+        )
+        self.session_only.setObjectName("sessionOnlyCheck")
+        self.session_only.setVisible(not service.secrets.persistent)
 
         self.error_label = _error_label("dialogError", self)
 
@@ -254,17 +261,16 @@ class _WebhookForm(QDialog):
         )
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
-        self.worker.succeeded.connect(self._on_succeeded)
-        self.worker.failed.connect(self._on_failed)
 
         # The built-in list at once (usable offline); the provider's replaces it when it answers.
         self.events.set_catalog(builtin_event_types(), "built-in")
-        self.worker.run(TAG_CATALOG, lambda: actions.event_catalog(profile))
+        self.jobs.submit(lambda: service.event_catalog(profile), on_done=self._on_catalog, pool="net")
 
     def _add_token_rows(self, label: str) -> None:
         self.form.addRow(label, self.token_row)
         self.form.addRow("", self.token_error)
         self.form.addRow("", self.token_note)
+        self.form.addRow("", self.session_only)
 
     def generate_token(self) -> None:
         self.token_edit.setText(new_token())
@@ -305,7 +311,7 @@ class _WebhookForm(QDialog):
         call = self.prepare()
         if call is not None:
             self._set_saving(True)
-            self.worker.run(TAG_SAVE, call)
+            self.jobs.submit(call, on_done=self._on_saved, on_error=self._on_save_failed, pool="net")
 
     def _set_saving(self, on: bool) -> None:
         self._saving = on
@@ -314,20 +320,19 @@ class _WebhookForm(QDialog):
     def prepare(self):  # type: ignore[no-untyped-def]  # -> Callable[[], SavedWebhook] | None
         raise NotImplementedError
 
-    def _on_succeeded(self, tag: object, result: object) -> None:
-        if tag == TAG_CATALOG and isinstance(result, EventCatalog):
-            self.events.set_catalog(result.types, result.source)
-            self.catalog_source = result.source
-        elif tag == TAG_SAVE and isinstance(result, SavedWebhook):
-            self._set_saving(False)
-            self.result_value = result
-            self.saved.emit(result)
-            self.accept()
+    def _on_catalog(self, catalog: EventCatalog) -> None:
+        self.events.set_catalog(catalog.types, catalog.source)
+        self.catalog_source = catalog.source
 
-    def _on_failed(self, tag: object, error: object) -> None:
-        if tag == TAG_SAVE and isinstance(error, ProviderError):
-            self._set_saving(False)
-            self.show_error(error)
+    def _on_saved(self, saved: SavedWebhook) -> None:
+        self._set_saving(False)
+        self.result_value = saved
+        self.saved.emit(saved)
+        self.accept()
+
+    def _on_save_failed(self, error: BaseException) -> None:
+        self._set_saving(False)
+        self.show_error(user_error(error))
 
     def _url_or_error(self) -> str | None:
         url = self.url_edit.text().strip()
@@ -340,18 +345,21 @@ class _WebhookForm(QDialog):
 class CreateWebhookDialog(_WebhookForm):
     def __init__(
         self,
-        actions: WebhookActions,
+        service: WebhookService,
+        runner: Runner,
         profile: Profile,
         default_url: str = "",
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(actions, profile, title="Create webhook", submit_text="Create", parent=parent)
+        super().__init__(
+            service, runner, profile, title="Create webhook", submit_text="Create", parent=parent
+        )
         self.setObjectName("createWebhookDialog")
         self._add_token_rows("Authorization token")
         self.url_edit.setText(default_url)
         self.token_note.setText(
             f"The provider sends this token with every delivery; it is kept "
-            f"{actions.secrets.description} and the listener checks it at once."
+            f"{service.secrets.description} and the listener checks it at once."
         )
 
     def prepare(self):  # type: ignore[no-untyped-def]
@@ -360,20 +368,21 @@ class CreateWebhookDialog(_WebhookForm):
             return None
         events = self.events.checked()
         token = self.token_edit.text().strip() or None
-        actions, profile = self.actions, self.profile
-        return lambda: actions.create(profile, url, events, token)
+        service, profile, session_only = self.service, self.profile, self.session_only.isChecked()
+        return lambda: service.create(profile, url, events, token, session_only=session_only)
 
 
 class UpdateWebhookDialog(_WebhookForm):
     def __init__(
         self,
-        actions: WebhookActions,
+        service: WebhookService,
+        runner: Runner,
         profile: Profile,
         webhook: Webhook,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(
-            actions, profile, title=f"Edit webhook {webhook.id}", submit_text="Save", parent=parent
+            service, runner, profile, title=f"Edit webhook {webhook.id}", submit_text="Save", parent=parent
         )
         self.setObjectName("updateWebhookDialog")
         self.webhook = webhook
@@ -382,11 +391,11 @@ class UpdateWebhookDialog(_WebhookForm):
         self.form.addRow("", self.rotate_check)
         self._add_token_rows("New token")
         self.token_row.setEnabled(False)
-        minutes = actions.grace_seconds / 60
+        minutes = service.grace_seconds / 60
         self.token_note.setText(
             f"After the change the old token is still accepted for "
-            f"{format_duration(actions.grace_seconds)} ({minutes:g} min), so deliveries already on "
-            f"their way are not rejected. The new one is kept {actions.secrets.description}."
+            f"{format_duration(service.grace_seconds)} ({minutes:g} min), so deliveries already on "
+            f"their way are not rejected. The new one is kept {service.secrets.description}."
         )
         self.url_edit.setText(webhook.url)
         self.events.set_checked(webhook.events)
@@ -419,16 +428,18 @@ class UpdateWebhookDialog(_WebhookForm):
         if not changes:
             _show(self.error_label, "Nothing to change.")
             return None
-        actions, profile, webhook_id = self.actions, self.profile, self.webhook.id
+        service, profile, webhook_id = self.service, self.profile, self.webhook.id
         url = changes.get("url")
         events = changes.get("events")
         token = changes.get("token")
-        return lambda: actions.update(
+        session_only = self.session_only.isChecked()
+        return lambda: service.update(
             profile,
             webhook_id,
             url=url if isinstance(url, str) else None,
             events=events if isinstance(events, Sequence) and not isinstance(events, str) else None,
             token=token if isinstance(token, str) else None,
+            session_only=session_only,
         )
 
 

@@ -1,28 +1,18 @@
-"""The webhooks panel: profile, API access token, registered webhooks, sandbox, test events.
+"""The Webhooks panel: profile, API access token, registered webhooks, sandbox, test events.
 
-Every provider call and every keyring access runs on a ProviderWorker (busy bar while it runs);
-answers come back by signal and are ignored when the user switched profile meanwhile. Secrets
-go only through SecretStore (keyring, or memory for the session when no keyring works — the
-panel says which); QSettings keeps only the name of the active profile.
+Everything it does goes through the session (inspector/ui/session.py): provider calls and keyring
+reads through the one webhook service on the runner's network pool (busy bar while they run), the
+sandbox through `session.start_sandbox`, token changes made elsewhere through the session's token
+sync. Answers for a profile the user has switched away from are dropped. QSettings keeps only the
+name of the active profile.
 """
 
 from __future__ import annotations
 
-import secrets as pysecrets
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QCoreApplication,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSettings,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,136 +27,47 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.core.capture.token_ring import TokenRing
-from inspector.core.provider.client import NetworkError, ProviderError
-from inspector.core.provider.profiles import (
-    BUILTIN_PROFILES,
-    LOCAL_SANDBOX,
-    Profile,
-    ProfileError,
-    ProfileStore,
-)
-from inspector.core.provider.secrets import SecretStore
-from inspector.core.provider.webhook_index import WebhookIndex
+from inspector.core.provider.client import NetworkError
+from inspector.core.provider.profiles import BUILTIN_PROFILES, LOCAL_SANDBOX, Profile, ProfileError
+from inspector.core.provider.webhook_service import SavedWebhook, WebhookRow, user_error
 from inspector.sandbox.catalog import CATALOG
-from inspector.sandbox.server import SandboxServer
-from inspector.ui.provider_worker import BusyBar, ProviderWorker, as_user_error
+from inspector.ui.busy_bar import BusyBar
+from inspector.ui.runner import JobGroup
+from inspector.ui.session import InspectorSession
 from inspector.ui.webhooks.profile_dialog import ProfileDialog
-from inspector.ui.webhooks.webhook_actions import ClientFactory, SavedWebhook, WebhookActions, WebhookRow
 from inspector.ui.webhooks.webhook_dialogs import CreateWebhookDialog, UpdateWebhookDialog, format_duration
+from inspector.ui.webhooks.webhooks_model import COL_EVENTS, COL_URL, ROW_ROLE, WebhooksModel
 
 LISTENER_PATH = "/hooks"  # appended to the tunnel (or listener) URL in the Create dialog
 KEY_PROFILE = "webhooks/profile"  # the active profile's name: the only thing kept in QSettings
 DEFAULT_TEST_EVENT = "transaction.authorized"
-INDEX_POLL_MS = 3000  # how often to look whether another process changed the webhook index
 ERROR_STYLE = "color: #d33f3f;"
-
-COL_ID, COL_URL, COL_EVENTS, COL_TOKEN = range(4)
-_HEADERS = ("ID", "URL", "Events", "Token set?")
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the WebhookRow, whatever proxy sits on top
-
-SandboxFactory = Callable[[str], SandboxServer]  # access token -> a not yet started server
-
-
-def _default_sandbox(access_token: str) -> SandboxServer:
-    return SandboxServer(port=0, access_token=access_token)
-
-
-def token_text(row: WebhookRow) -> str:
-    provider_has = row.webhook.has_authorization_token
-    if row.token_here:
-        return "yes, kept here"
-    if provider_has is True:
-        return "yes, not on this machine"
-    if provider_has is False:
-        return "no"
-    return "unknown"
-
-
-class WebhooksModel(QAbstractTableModel):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[WebhookRow] = []
-
-    def set_rows(self, rows: list[WebhookRow]) -> None:
-        self.beginResetModel()  # a list answer replaces everything; it is a handful of rows
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[WebhookRow]:
-        return list(self._rows)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return _HEADERS[section] if 0 <= section < len(_HEADERS) else None
-        return None
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role == ROW_ROLE:
-            return row
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            col = index.column()
-            if col == COL_ID:
-                return row.webhook.id
-            if col == COL_URL:
-                return row.webhook.url
-            if col == COL_EVENTS:
-                return ", ".join(row.webhook.events) or "(none)"
-            if col == COL_TOKEN:
-                return token_text(row)
-        return None
 
 
 class WebhooksPanel(QWidget):
-    """Embeddable panel (a dock or a tab). Call `set_listener_url` and `set_public_url` to keep
-    the Create dialog's URL right, and `shutdown()` when the window closes."""
+    """Embeddable panel (a dock or a tab) on a session."""
 
     webhooksChanged = Signal()  # after a successful create, update or delete
     message = Signal(str)  # one-line news for a status bar ("Webhook wh_1 created")
 
     def __init__(
-        self,
-        actions: WebhookActions,
-        profiles: ProfileStore,
-        *,
-        settings: QSettings | None = None,
-        listener_url: str = "",
-        public_url: str = "",
-        sandbox_factory: SandboxFactory = _default_sandbox,
-        index_poll_ms: int = INDEX_POLL_MS,
-        parent: QWidget | None = None,
+        self, session: InspectorSession, *, settings: QSettings | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("webhooksPanel")
-        self.actions = actions
-        self.profiles = profiles
+        self.session = session
+        self.service = session.webhooks
+        self.profiles = session.profiles
         self.settings = settings
-        self.listener_url = listener_url.rstrip("/")
-        self.public_url = public_url.rstrip("/")
-        self._sandbox_factory = sandbox_factory
-        self.sandbox: SandboxServer | None = None
+        self.listener_url = session.url.rstrip("/")
+        self.public_url = session.tunnel.public_url.rstrip("/")
         self.dialog: CreateWebhookDialog | UpdateWebhookDialog | None = None
         self.confirm_box: QMessageBox | None = None
         self._profiles: list[Profile] = []
         self.access_token_set: bool | None = None
         self.last_trigger: dict[str, Any] | None = None
 
-        self.worker = ProviderWorker(self)
-        self.worker.succeeded.connect(self._on_succeeded)
-        self.worker.failed.connect(self._on_failed)
+        self.jobs = JobGroup(session.runner, self)
         self._build()
         self._wire()
 
@@ -174,18 +75,33 @@ class WebhooksPanel(QWidget):
         self.grace_timer.setInterval(1000)
         self.grace_timer.timeout.connect(self.update_grace)
 
+        session.listenerStarted.connect(self.set_listener_url)
+        session.tunnel.publicUrlChanged.connect(self.set_public_url)
+        session.tokensChanged.connect(self.update_grace)
+        session.sandboxChanged.connect(self._on_sandbox_changed)
         self.reload_profiles(self._saved_profile_name())
-        # The listener accepts the tokens of known webhooks from the start, and follows the
-        # index when another process (the CLI) changes it. Keyring reads: on a worker, and a
-        # worker without a busy bar, so the poll does not flicker the panel.
-        self.watch_worker = ProviderWorker(self)
-        self.watch_worker.succeeded.connect(lambda _tag, _load: self.update_grace())
-        self.watch_worker.failed.connect(lambda _tag, error: self._show_error(str(error)))
-        self.index_timer = QTimer(self)
-        self.index_timer.setInterval(index_poll_ms)
-        self.index_timer.timeout.connect(self.reload_tokens)
-        self.index_timer.start()
-        self.reload_tokens()
+        self.update_grace()
+
+    def _call(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        *,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """A provider or keyring call for the profile shown now; its answer is dropped if the user
+        switched profile meanwhile."""
+        name = self.profile.name
+
+        def done(result: Any) -> None:
+            if self.profile.name == name:
+                on_done(result)
+
+        def failed(error: BaseException) -> None:
+            if self.profile.name == name:
+                (on_error or self._on_failed)(error)
+
+        self.jobs.submit(fn, on_done=done, on_error=failed, pool="net")
 
     # --- building ---------------------------------------------------------------------------------
 
@@ -263,7 +179,7 @@ class WebhooksPanel(QWidget):
         self.error_label.setStyleSheet(ERROR_STYLE)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
-        self.busy_bar = BusyBar(self.worker, self)
+        self.busy_bar = BusyBar(self.jobs, self)
 
         # Two short rows rather than one long one: the panel lives in a side dock and should not
         # take the events table's width.
@@ -369,12 +285,16 @@ class WebhooksPanel(QWidget):
         self.access_token_set = None
         self.token_state.setText("checking…")
         self._show_secrets_location()
-        store, name = self.actions.secrets, profile.name
-        self.worker.run(("token_state", name), lambda: bool(store.api_token(name)))
+        secrets, name = self.session.secrets, profile.name
+        self._call(
+            lambda: bool(secrets.api_token(name)),
+            self._on_token_state,
+            on_error=lambda _error: self._set_token_state(False),
+        )
         self._update_buttons()
 
     def _show_secrets_location(self) -> None:
-        status = self.actions.secrets.status
+        status = self.session.secrets.status
         self.secrets_label.setText(f"Tokens are kept {status.description}.")
         self.secrets_label.setStyleSheet("" if status.persistent else "color: #c47f00;")
 
@@ -393,10 +313,9 @@ class WebhooksPanel(QWidget):
         return base + LISTENER_PATH if base else ""
 
     def refresh(self) -> None:
-        profile = self.profile
-        actions = self.actions
+        profile, service = self.profile, self.service
         self._clear_messages()
-        self.worker.run(("list", profile.name), lambda: actions.list(profile))
+        self._call(lambda: service.list(profile), self._on_listed)
 
     def save_access_token(self) -> None:
         token = self.token_edit.text().strip()
@@ -404,44 +323,32 @@ class WebhooksPanel(QWidget):
             self._show_error("Enter the API access token first.")
             return
         self.token_edit.clear()  # out of the widget as soon as it is handed over
-        store, name = self.actions.secrets, self.profile.name
-        self.worker.run(("save_token", name), lambda: store.set_api_token(name, token))
+        secrets, name = self.session.secrets, self.profile.name
+        self._call(lambda: secrets.set_api_token(name, token), self._on_token_saved)
 
     def start_sandbox(self) -> None:
         """Start the provider emulator on a free port and switch to the "Local sandbox" profile."""
-        if self.sandbox is not None:
+        if self.session.sandbox is not None:
             self.select_profile(LOCAL_SANDBOX)
             return
-        access_token = pysecrets.token_urlsafe(24)
-        server = self._sandbox_factory(access_token)
-        try:
-            server.start()  # binds 127.0.0.1:0 and serves on its own thread: no waiting here
-        except OSError as exc:
-            self._show_error(f"The local sandbox could not start: {exc}")
-            return
-        self.sandbox = server
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(server.stop)  # the server, not self: may outlive the panel
-        profile = Profile(LOCAL_SANDBOX, server.url + "/v1", is_sandbox=True)
-        profiles, store = self.profiles, self.actions.secrets
+        started = self.session.start_sandbox(
+            on_ready=self._on_sandbox_ready,
+            on_error=lambda exc: self._show_error(f"The local sandbox could not start: {exc}"),
+        )
+        if started and self.session.sandbox is not None:
+            self.sandbox_button.setEnabled(False)
+            self.sandbox_button.setText("Sandbox running")
+            self.sandbox_button.setToolTip(f"The local sandbox answers at {self.session.sandbox.url}/v1")
 
-        def remember() -> Profile:
-            profiles.save(profile)  # the port (non-secret) in profiles.json
-            store.set_api_token(LOCAL_SANDBOX, access_token)
-            return profile
-
-        self.sandbox_button.setEnabled(False)
-        self.sandbox_button.setText("Sandbox running")
-        self.sandbox_button.setToolTip(f"The local sandbox answers at {server.url}/v1")
-        self.worker.run("sandbox", remember)
+    @property
+    def sandbox(self) -> Any:
+        return self.session.sandbox
 
     def send_test_event(self) -> None:
-        profile = self.profile
+        profile, service = self.profile, self.service
         identifier = self.test_event_combo.currentText()
-        actions = self.actions
         self._clear_messages()
-        self.worker.run(("trigger", profile.name), lambda: actions.trigger(profile, identifier))
+        self._call(lambda: service.trigger(profile, identifier), self._on_triggered)
 
     def selected_row(self) -> WebhookRow | None:
         rows = self.table.selectionModel().selectedRows()
@@ -458,14 +365,17 @@ class WebhooksPanel(QWidget):
         return False
 
     def open_create_dialog(self) -> CreateWebhookDialog:
-        dialog = CreateWebhookDialog(self.actions, self.profile, self.default_webhook_url(), self)
+        dialog = CreateWebhookDialog(
+            self.service, self.session.runner, self.profile, self.default_webhook_url(), self
+        )
         return self._open(dialog, "created")
 
     def open_update_dialog(self) -> UpdateWebhookDialog | None:
         row = self.selected_row()
         if row is None:
             return None
-        return self._open(UpdateWebhookDialog(self.actions, self.profile, row.webhook, self), "updated")
+        dialog = UpdateWebhookDialog(self.service, self.session.runner, self.profile, row.webhook, self)
+        return self._open(dialog, "updated")
 
     def _open(self, dialog: Any, verb: str) -> Any:
         if self.dialog is not None:
@@ -476,7 +386,7 @@ class WebhooksPanel(QWidget):
         return dialog
 
     def open_profile_dialog(self) -> ProfileDialog:
-        dialog = ProfileDialog(self.profiles, self)
+        dialog = ProfileDialog(self.profiles, runner=self.session.runner, parent=self)
         dialog.saved.connect(lambda profile: self.reload_profiles(profile.name))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
@@ -498,11 +408,11 @@ class WebhooksPanel(QWidget):
         )
         box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        webhook_id, actions = row.webhook.id, self.actions
+        webhook_id, service = row.webhook.id, self.service
 
         def finished(result: int) -> None:
             if result == QMessageBox.StandardButton.Yes:
-                self.worker.run(("delete", profile.name), lambda: actions.delete(profile, webhook_id))
+                self._call(lambda: service.delete(profile, webhook_id), self._on_deleted)
             box.deleteLater()
             self.confirm_box = None
 
@@ -511,73 +421,52 @@ class WebhooksPanel(QWidget):
         box.open()
         return box
 
-    def reload_tokens(self) -> None:
-        """Reload the listener's tokens if the webhook index changed (one check at a time)."""
-        if not self.watch_worker.busy:
-            actions = self.actions
-            self.watch_worker.run("reload_tokens", actions.reload_tokens)
-
-    def shutdown(self) -> None:
-        """Stop the sandbox this panel started, and the timers. Safe to call twice."""
-        self.grace_timer.stop()
-        self.index_timer.stop()
-        if self.sandbox is not None:
-            self.sandbox.stop()
-            self.sandbox = None
-
     # --- answers ----------------------------------------------------------------------------------
 
-    def _current(self, tag: object) -> bool:
-        """True when an answer tagged (kind, profile) belongs to the profile still shown."""
-        return not isinstance(tag, tuple) or tag[1] == self.profile.name
+    def _on_sandbox_ready(self, profile: Profile) -> None:
+        self.reload_profiles(profile.name)
+        self._show_info(f"Local sandbox running at {profile.api_url}")
+        self.message.emit(f"Local sandbox running at {profile.api_url}")
 
-    def _on_succeeded(self, tag: object, result: object) -> None:
-        kind = tag[0] if isinstance(tag, tuple) else tag
-        if kind == "sandbox" and isinstance(result, Profile):
-            self.reload_profiles(result.name)
-            self._show_info(f"Local sandbox running at {result.api_url}")
-            self.message.emit(f"Local sandbox running at {result.api_url}")
-            return
-        if not self._current(tag):
-            return
-        if kind == "token_state":
-            self._set_token_state(bool(result))
-            if result:
-                self.refresh()
-        elif kind == "save_token":
-            self._set_token_state(True)
-            self._show_secrets_location()
-            where = "in your system keyring" if result else "for this session only (no keyring)"
-            self._show_info(f"Access token saved {where}.")
-            self.refresh()
-        elif kind == "list" and isinstance(result, list):
-            self.model.set_rows(result)
-            n = len(result)
-            # Its own label: a list answer must not hide the news of the action that caused it.
-            self.count_label.setText(f"{n} webhook{'s' if n != 1 else ''}")
-            self._update_buttons()
-        elif kind == "delete":
-            self._show_info(f"Webhook {result} deleted.")
-            self.message.emit(f"Webhook {result} deleted")
-            self.webhooksChanged.emit()
-            self.refresh()
-        elif kind == "trigger" and isinstance(result, dict):
-            self.last_trigger = result
-            ids = result.get("webhook_ids") or []
-            who = f"to {', '.join(ids)}" if ids else "but no webhook subscribes to it"
-            self._show_info(f"Sent {result.get('event_identifier')} event {result.get('event_id')} {who}.")
+    def _on_sandbox_changed(self, profile: object) -> None:
+        if profile is None:
+            self.sandbox_button.setEnabled(True)
+            self.sandbox_button.setText("Start local sandbox")
 
-    def _on_failed(self, tag: object, error: object) -> None:
-        kind = tag[0] if isinstance(tag, tuple) else tag
-        if kind == "sandbox":
-            self._show_error(str(error))
-            return
-        if not self._current(tag):
-            return
-        if kind == "token_state":
-            self._set_token_state(False)
-            return
-        text = str(as_user_error(error) if not isinstance(error, ProviderError) else error)
+    def _on_token_state(self, present: bool) -> None:
+        self._set_token_state(present)
+        if present:
+            self.refresh()
+
+    def _on_token_saved(self, in_keyring: bool) -> None:
+        self._set_token_state(True)
+        self._show_secrets_location()
+        where = "in your system keyring" if in_keyring else "for this session only (no keyring)"
+        self._show_info(f"Access token saved {where}.")
+        self.refresh()
+
+    def _on_listed(self, rows: list[WebhookRow]) -> None:
+        self.model.set_rows(rows)
+        n = len(rows)
+        # Its own label: a list answer must not hide the news of the action that caused it.
+        self.count_label.setText(f"{n} webhook{'s' if n != 1 else ''}")
+        self._update_buttons()
+
+    def _on_deleted(self, webhook_id: str) -> None:
+        self._show_info(f"Webhook {webhook_id} deleted.")
+        self.message.emit(f"Webhook {webhook_id} deleted")
+        self.session.webhooks_changed_here()
+        self.webhooksChanged.emit()
+        self.refresh()
+
+    def _on_triggered(self, result: dict[str, Any]) -> None:
+        self.last_trigger = result
+        ids = result.get("webhook_ids") or []
+        who = f"to {', '.join(ids)}" if ids else "but no webhook subscribes to it"
+        self._show_info(f"Sent {result.get('event_identifier')} event {result.get('event_id')} {who}.")
+
+    def _on_failed(self, error: BaseException) -> None:
+        text = str(user_error(error))
         if isinstance(error, NetworkError) and self.profile.name == LOCAL_SANDBOX and self.sandbox is None:
             # The saved port is from an earlier run: the sandbox lives only as long as the app.
             text += " The local sandbox is not running: click “Start local sandbox”."
@@ -596,6 +485,7 @@ class WebhooksPanel(QWidget):
         self._show_info(text)
         self.message.emit(text)
         self._show_secrets_location()  # a keyring that failed just now sent the token to memory
+        self.session.webhooks_changed_here()
         self.update_grace()
         self.webhooksChanged.emit()
         self.refresh()
@@ -604,7 +494,7 @@ class WebhooksPanel(QWidget):
 
     def update_grace(self) -> None:
         """Show which old tokens are still accepted, and for how long."""
-        periods = self.actions.tokens.grace_periods()
+        periods = self.session.tokens.grace_periods()
         if not periods:
             self.grace_label.hide()
             self.grace_timer.stop()
@@ -636,28 +526,3 @@ class WebhooksPanel(QWidget):
 
     def _show_info(self, text: str) -> None:
         self.info_label.setText(text)
-
-
-def build_webhooks_panel(
-    config_dir: Path,
-    tokens: TokenRing,
-    *,
-    settings: QSettings | None = None,
-    listener_url: str = "",
-    secrets: SecretStore | None = None,
-    client_factory: ClientFactory | None = None,
-    grace_seconds: float | None = None,
-    parent: QWidget | None = None,
-) -> WebhooksPanel:
-    """The panel with its collaborators: keyring (SecretStore), profiles and index in config_dir,
-    and the listener's TokenRing (so a created or rotated token is accepted at once)."""
-    actions = WebhookActions(
-        secrets if secrets is not None else SecretStore(), WebhookIndex(config_dir), tokens
-    )
-    if client_factory is not None:
-        actions.client_factory = client_factory
-    if grace_seconds is not None:
-        actions.grace_seconds = grace_seconds
-    return WebhooksPanel(
-        actions, ProfileStore(config_dir), settings=settings, listener_url=listener_url, parent=parent
-    )

@@ -1,33 +1,24 @@
 """Forwarding controls: target URL, on/off, and how the target answered last.
 
-The widget owns the `Forwarder` while forwarding is on and plugs its `submit` into the listener's
-`forward_hook`. Results arrive on forwarder threads; a relay carries them to the GUI thread, where
-the status line says "200 in 12 ms" or, in red, why the target is down (never retried: the
-developer replays once the app is fixed). The URL is kept in QSettings; it is not a secret.
+The session's `Forwarding` owns the Forwarder and hooks it into the listener; this widget only
+shows it: the status line says "200 in 12 ms" or, in red, why the target is down (never retried:
+the developer replays once the app is fixed). The URL is kept in QSettings; it is not a secret.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
-from inspector.core.actions.forwarder import Forwarder, normalize_target_url
-from inspector.core.capture.listener import Listener
-from inspector.core.store.event_store import EventStore
-from inspector.ui.background import BackgroundRunner
+from inspector.core.actions.forwarder import normalize_target_url
+from inspector.ui.session import Forwarding
 
 KEY_TARGET_URL = "forward/target_url"
 PLACEHOLDER = "http://localhost:3000/webhooks"
 OK_STYLE = "color: #2e8b57;"
 DOWN_STYLE = "color: #d33f3f;"
-CLOSE_TIMEOUT_S = 2.0  # a request in flight when forwarding stops may take this long to end
-
-
-class _ResultRelay(QObject):
-    # Emitted on a forwarder thread; received on the GUI thread (queued).
-    result = Signal(int, object)
 
 
 def describe_forward_result(record: dict[str, Any]) -> str:
@@ -46,33 +37,21 @@ def record_ok(record: dict[str, Any]) -> bool:
 
 
 class ForwardSettings(QWidget):
-    """URL field + "Forward deliveries" toggle + last result. Embed in a toolbar or a dock."""
+    """URL field + "Forward deliveries" toggle + last result, over the session's forwarding."""
 
     forwardingChanged = Signal(bool)
     # (seq, record) after the record is stored with the event: refresh that row / the detail panes.
     resultArrived = Signal(int, object)
     targetUrlChanged = Signal(str)
 
-    def __init__(
-        self,
-        store: EventStore,
-        listener: Listener | None,
-        settings: QSettings,
-        parent: QWidget | None = None,
-        *,
-        timeout: float = 10.0,
-    ) -> None:
+    def __init__(self, forwarding: Forwarding, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("forwardSettings")
-        self.store = store
-        self.listener = listener
+        self.forwarding_service = forwarding
         self.settings = settings
-        self.timeout = timeout
-        self.forwarder: Forwarder | None = None
         self.last_result: dict[str, Any] | None = None
-        self._relay = _ResultRelay(self)
-        self._relay.result.connect(self._on_result)
-        self._closer = BackgroundRunner(self)
+        forwarding.changed.connect(self._on_changed)
+        forwarding.result.connect(self._on_result)
 
         self.url_edit = QLineEdit(self)
         self.url_edit.setObjectName("forwardUrlEdit")
@@ -103,7 +82,7 @@ class ForwardSettings(QWidget):
 
     @property
     def forwarding(self) -> bool:
-        return self.forwarder is not None
+        return self.forwarding_service.on
 
     @property
     def target_url(self) -> str:
@@ -113,61 +92,32 @@ class ForwardSettings(QWidget):
         except ValueError:
             return ""
 
-    def set_listener(self, listener: Listener | None) -> None:
-        """Follow a new listener (e.g. restarted on a free port); forwarding stays as it was."""
-        if self.listener is not None and self.listener is not listener:
-            self.listener.set_forward_hook(None)
-        self.listener = listener
-        if listener is not None and self.forwarder is not None:
-            listener.set_forward_hook(self.forwarder.submit)
-
     def set_forwarding(self, on: bool) -> None:
-        if on and self.forwarder is None:
-            self._start()
-        elif not on and self.forwarder is not None:
-            self._stop()
+        if on and not self.forwarding:
+            try:
+                url = self.forwarding_service.start(self.url_edit.text())
+            except ValueError as exc:
+                self._show_status(f"Not forwarding: {exc}", DOWN_STYLE)
+            else:
+                self.url_edit.setText(url)
+                self._remember(url)
+                self._show_status("Forwarding — waiting for the next delivery", "")
+        elif not on and self.forwarding:
+            self.forwarding_service.stop()
+            self._show_status("", "")
         if self.toggle.isChecked() != self.forwarding:
             self.toggle.blockSignals(True)
             self.toggle.setChecked(self.forwarding)
             self.toggle.blockSignals(False)
 
-    def shutdown(self) -> None:
-        """Stop forwarding for good (window closing); waits briefly for a request in flight."""
-        forwarder = self._detach()
-        if forwarder is not None:
-            forwarder.close(timeout=CLOSE_TIMEOUT_S)
-
     # -- internals -------------------------------------------------------------------------------
 
-    def _start(self) -> None:
-        try:
-            url = normalize_target_url(self.url_edit.text())
-        except ValueError as exc:
-            self._show_status(f"Not forwarding: {exc}", DOWN_STYLE)
-            return
-        self.url_edit.setText(url)
-        self._remember(url)
-        self.forwarder = Forwarder(url, self.store, timeout=self.timeout, on_result=self._from_worker)
-        if self.listener is not None:
-            self.listener.set_forward_hook(self.forwarder.submit)
-        self._show_status("Forwarding — waiting for the next delivery", "")
-        self.forwardingChanged.emit(True)
-
-    def _stop(self) -> None:
-        forwarder = self._detach()
-        if forwarder is not None:
-            # close() joins worker threads that may be inside a request: never on the GUI thread.
-            self._closer.submit("close", lambda: forwarder.close(timeout=CLOSE_TIMEOUT_S))
-        self._show_status("", "")
-        self.forwardingChanged.emit(False)
-
-    def _detach(self) -> Forwarder | None:
-        forwarder, self.forwarder = self.forwarder, None
-        if self.listener is not None:
-            self.listener.set_forward_hook(None)
-        if forwarder is not None:
-            forwarder.on_result = None
-        return forwarder
+    def _on_changed(self, on: bool) -> None:
+        if self.toggle.isChecked() != on:
+            self.toggle.blockSignals(True)
+            self.toggle.setChecked(on)
+            self.toggle.blockSignals(False)
+        self.forwardingChanged.emit(on)
 
     def _on_url_edited(self) -> None:
         text = self.url_edit.text().strip()
@@ -179,19 +129,13 @@ class ForwardSettings(QWidget):
             self._show_status(str(exc)[:1].upper() + str(exc)[1:], DOWN_STYLE)
             return
         self._remember(url)
-        if self.forwarder is not None and url != self.forwarder.target_url:
-            self.forwarder.target_url = url  # read per job: the next delivery goes to the new URL
+        if self.forwarding and url != self.forwarding_service.target_url:
+            self.forwarding_service.start(url)  # a new target from the next delivery on
             self._show_status("Forwarding to the new URL from the next delivery", "")
 
     def _remember(self, url: str) -> None:
         self.settings.setValue(KEY_TARGET_URL, url)
         self.targetUrlChanged.emit(url)
-
-    def _from_worker(self, seq: int, record: dict[str, Any]) -> None:
-        try:
-            self._relay.result.emit(seq, record)
-        except RuntimeError:  # the widget is gone; the record is stored anyway
-            pass
 
     def _on_result(self, seq: int, record: dict[str, Any]) -> None:
         self.last_result = record

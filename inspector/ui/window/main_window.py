@@ -1,12 +1,14 @@
-"""The main window: filter bar, live events table, detail panes, status bar.
+"""The main window: filter bar, live events table, detail panes, status bar, and the menus.
 
-Built by `build_main_window(store, listener, settings)` so tests run it on a temp dir with a real
-listener; the window never opens the user's home, keyring or network by itself.
+Built by `build_main_window(session, settings)` on a session (inspector/ui/session.py) that owns
+the listener and every other service; the window shows what the session says and calls its methods.
+Tests build it on a temp dir with a real listener; it never opens the user's home, keyring or
+network by itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
@@ -18,16 +20,16 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from inspector.core.capture.listener import Listener
 from inspector.core.events import StoredEvent
-from inspector.core.store.event_store import EventStore
 from inspector.core.store.filter_query import FilterError
-from inspector.ui.background import BackgroundRunner
-from inspector.ui.bridge import CommitNotice, EventBridge
+from inspector.ui.bridge import CommitNotice
+from inspector.ui.detail.action_results import ActionResultsView
 from inspector.ui.detail.detail_panes import DetailPanes
 from inspector.ui.events.badge_delegate import BadgeDelegate
 from inspector.ui.events.events_model import (
@@ -45,7 +47,10 @@ from inspector.ui.events.events_model import (
     SeqRole,
 )
 from inspector.ui.events.filter_bar import FilterBar, quote_value
+from inspector.ui.session import InspectorSession
 from inspector.ui.window.event_actions import EventActions
+from inspector.ui.window.forward_settings import ForwardSettings
+from inspector.ui.window.rules_indicator import RuleSetWatcher, RulesIndicator
 from inspector.ui.window.status_bar import StatusControls
 
 DEFAULT_WIDTHS = {
@@ -67,19 +72,22 @@ KEY_GEOMETRY = "window/geometry"
 KEY_SPLITTER = "window/splitter"
 KEY_HEADER = "table/header"
 KEY_FOLLOW = "capture/follow"
+FORWARDING_TAB = "Forwarding"
 
 
 class MainWindow(QMainWindow):
     listenerAttached = Signal(str)  # the listener URL, once one is running
     eventShown = Signal(object)  # the StoredEvent (or None) the detail panes now show
+    aboutToClose = Signal()  # docks save their layout here, before the window goes
 
-    def __init__(self, store: EventStore, settings: QSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, session: InspectorSession, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowTitle("Webhook Inspector")
-        self.store = store
+        self.session = session
+        self.store = store = session.store
         self.settings = settings
-        self.listener: Listener | None = None
+        self.runner = session.runner
         self._selected_seq: int | None = None
         self._wanted_seq: int | None = None
         self._paused_new = 0
@@ -93,8 +101,6 @@ class MainWindow(QMainWindow):
         self._counts_timer.setSingleShot(True)
         self._counts_timer.setInterval(COUNTS_LABEL_MS)
         self._counts_timer.timeout.connect(self._show_counts)
-        self.bridge = EventBridge(self)
-        self.runner = BackgroundRunner(self)
         self.filter_bar = FilterBar(self)
         self.table = self._build_table()
         self.panes = DetailPanes(self)
@@ -117,7 +123,15 @@ class MainWindow(QMainWindow):
 
         self.status = StatusControls(self.statusBar())
         self._build_actions()
-        self.event_actions = EventActions(self)
+        self.rules_watcher = RuleSetWatcher(session.rules, self)
+        self.rules_indicator = RulesIndicator(session.rules, self.rules_watcher, self.statusBar())
+        self.statusBar().addPermanentWidget(self.rules_indicator)
+        self.forward = ForwardSettings(session.forwarding, settings, self)
+        self.results = ActionResultsView(self.panes)
+        self.panes.tabs.addTab(self.results, FORWARDING_TAB)
+        self.eventShown.connect(self.results.show_event)
+        self.event_actions = EventActions(session, self, self.rules_watcher, self)
+        self._place_event_actions()
         self._wire()
         self.model.refresh()
         self.filter_bar.set_types(store.event_types())
@@ -215,9 +229,43 @@ class MainWindow(QMainWindow):
         capture_menu.addAction(self.follow_action)
         capture_menu.addSeparator()
         capture_menu.addAction(self.clear_history_action)
+        self.view_menu = menus.addMenu("&View")
+        self.view_menu.setObjectName("viewMenu")
+
+    def _place_event_actions(self) -> None:
+        actions = self.event_actions
+        menu = self.menuBar().addMenu("E&vents")
+        menu.setObjectName("eventsMenu")
+        actions.fill_menu(menu)
+        self.events_menu = menu
+        bar = QToolBar("Events", self)
+        bar.setObjectName("eventsToolBar")
+        bar.setMovable(False)
+        for action in actions.toolbar_actions():
+            if action is None:
+                bar.addSeparator()
+            else:
+                bar.addAction(action)
+        self.addToolBar(bar)
+        forward_bar = QToolBar("Forwarding", self)
+        forward_bar.setObjectName("forwardToolBar")
+        forward_bar.setMovable(False)
+        forward_bar.addWidget(self.forward)
+        self.addToolBar(forward_bar)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(lambda pos: actions.show_context_menu(self.table, pos))
+        self.table.selectionModel().selectionChanged.connect(lambda *_: actions.update_enabled())
+        self.model.modelReset.connect(actions.update_enabled)
+        actions.update_enabled()
 
     def _wire(self) -> None:
-        self.bridge.committed.connect(self._on_committed)
+        session = self.session
+        session.committed.connect(self._on_committed)
+        session.listenerStarted.connect(self._on_listener_started)
+        session.listenerFailed.connect(self.offer_free_port)
+        session.tokenProblem.connect(self.status.set_token_problem)
+        session.storeProblem.connect(self.status.set_store_problem)
+        self.status.set_token_problem(session.token_problem)
         self.model.countsChanged.connect(self._on_counts)
         self.model.streamed.connect(self._on_streamed)
         self.model.loaded.connect(self._on_loaded)
@@ -226,31 +274,27 @@ class MainWindow(QMainWindow):
         self.filter_bar.navigate.connect(self.move_selection)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.panes.duplicateActivated.connect(self.select_seq)
-        self.runner.done.connect(self._on_job_done)
-        self.runner.failed.connect(lambda _tag, err: self.statusBar().showMessage(str(err), 5000))
         self.status.set_count(None)
 
     # -- listener ------------------------------------------------------------------------------
 
-    def attach_listener(self, listener: Listener) -> None:
-        if self.listener is not None and self.listener is not listener:
-            self.listener.unsubscribe(self.bridge.on_committed)
-        self.listener = listener
-        listener.subscribe(self.bridge.on_committed)
-        self.event_actions.attach_listener(listener)
-        self.status.set_url(listener.url)
-        self.setWindowTitle(f"Webhook Inspector — {listener.url}")
+    @property
+    def listener(self) -> Listener | None:
+        return self.session.listener
+
+    def _on_listener_started(self, url: str) -> None:
+        self.status.set_url(url)
+        self.setWindowTitle(f"Webhook Inspector — {url}")
         # Anything committed between our first page and the subscription is caught up now; the
         # model counts only rows it has not accounted for yet.
-        newest = self.store.max_seq()
-        self.model.on_committed(CommitNotice(newest, newest, frozenset()))
-        self.listenerAttached.emit(listener.url)
+        self.model.on_committed(self.session.catch_up_notice())
+        self.listenerAttached.emit(url)
 
     def show_listener_problem(self, message: str) -> None:
         self.status.set_url(None, message)
         self.statusBar().showMessage(message, 10000)
 
-    def offer_free_port(self, message: str, start_free: Callable[[], Listener]) -> QMessageBox:
+    def offer_free_port(self, message: str) -> QMessageBox:
         """Say the port is taken and offer to listen on any free port instead (non-blocking)."""
         self.show_listener_problem(message)
         box = QMessageBox(self)
@@ -273,11 +317,9 @@ class MainWindow(QMainWindow):
             if box.clickedButton() is not use_free:
                 return
             try:
-                listener = start_free()
+                self.session.start_on_free_port()
             except OSError as exc:
                 self.show_listener_problem(str(exc))
-                return
-            self.attach_listener(listener)
 
         box.finished.connect(finished)
         self.port_dialog = box
@@ -311,7 +353,7 @@ class MainWindow(QMainWindow):
     def _on_pause_toggled(self, paused: bool) -> None:
         self.pause_action.setText("Resume" if paused else "Pause")
         if not paused:
-            self.bridge.flush_now()
+            self.session.bridge.flush_now()
             self._paused_new = 0
             self.status.set_paused_new(None)
         else:
@@ -467,20 +509,44 @@ class MainWindow(QMainWindow):
         """Delete everything off the GUI thread (VACUUM of a big file takes a while)."""
         self.clear_history_action.setEnabled(False)
         self.statusBar().showMessage("Clearing history…")
-        self.runner.submit("clear", self.store.clear)
+        self.runner.submit(
+            self.store.clear, on_done=self._on_cleared, on_error=self._on_clear_failed, owner=self
+        )
 
-    def _on_job_done(self, tag: object, _result: object) -> None:
-        if tag == "clear":
-            self.clear_history_action.setEnabled(True)
-            self._selected_seq = None
-            self._show_event(None)
-            self.reload_history()
-            self.statusBar().showMessage("History cleared", 3000)
+    def _on_cleared(self, _result: object) -> None:
+        self.clear_history_action.setEnabled(True)
+        self._selected_seq = None
+        self._show_event(None)
+        self.reload_history()
+        self.statusBar().showMessage("History cleared", 3000)
+
+    def _on_clear_failed(self, error: BaseException) -> None:
+        self.clear_history_action.setEnabled(True)
+        self.statusBar().showMessage(f"Could not clear the history: {error}", 8000)
 
     def reload_history(self) -> None:
         """Reload the table and the type list (history cleared, events imported)."""
         self.model.refresh()
         self.filter_bar.set_types(self.store.event_types())
+
+    # -- what the event actions need (EventsHost) --------------------------------------------------
+
+    def current_filter(self) -> str:
+        return self.model.filter_text
+
+    def forward_target(self) -> str:
+        return self.forward.target_url
+
+    def refresh_events(self, seqs: Sequence[int]) -> None:
+        """Rows whose summary changed (a forward or replay result was stored with them)."""
+        if not seqs:
+            return
+        self.model.update_summaries(self.store.summaries(seqs))
+        if self._selected_seq in seqs:
+            self.show_selected_again()
+
+    def show_message(self, text: str, timeout_ms: int = 5000) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
 
     # -- window state --------------------------------------------------------------------------
 
@@ -516,19 +582,21 @@ class MainWindow(QMainWindow):
                 self.select_row(0)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.aboutToClose.emit()
         self.save_state()
         self.event_actions.shutdown()
-        if self.listener is not None:
-            self.listener.unsubscribe(self.bridge.on_committed)
-        self.bridge.detach()  # a batch already on its way from the writer thread is dropped
+        self.session.committed.disconnect(self._on_committed)
         super().closeEvent(event)
 
 
-def build_main_window(store: EventStore, listener: Listener | None, settings: QSettings) -> MainWindow:
-    """The window on its collaborators; `listener` may be None (port taken: see offer_free_port)."""
-    window = MainWindow(store, settings)
+def build_main_window(session: InspectorSession, settings: QSettings) -> MainWindow:
+    """The window on its session; a listener that runs already is shown at once (else the window
+    shows it when `listenerStarted` comes, or offers a free port on `listenerFailed`)."""
+    window = MainWindow(session, settings)
     window.restore_state()
-    if listener is not None:
-        window.attach_listener(listener)
+    if session.listener is not None:
+        window._on_listener_started(session.listener.url)
+    elif session.listener_problem:
+        window.offer_free_port(session.listener_problem)
     window.model.request_counts()
     return window
