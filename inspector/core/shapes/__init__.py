@@ -17,6 +17,7 @@ Qt-free and usable headless. The parts, by module:
 
 from __future__ import annotations
 
+from inspector.core.shapes.contracts import ContractError, SchemaSet, write_schema_dir
 from inspector.core.shapes.differences import Difference
 from inspector.core.shapes.exports import markdown_text, schema_json, schemas_json
 from inspector.core.shapes.learned_schema import DRAFT_2020_12
@@ -27,8 +28,10 @@ from inspector.core.shapes.state import StateError
 
 __all__ = [
     "DRAFT_2020_12",
+    "ContractError",
     "Difference",
     "FieldSummary",
+    "SchemaSet",
     "Shape",
     "ShapeLearner",
     "StateError",
@@ -39,4 +42,5 @@ __all__ = [
     "schemas_json",
     "shape_of",
     "type_table",
+    "write_schema_dir",
 ]
