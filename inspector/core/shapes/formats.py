@@ -19,10 +19,13 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import iso4217
-from jsonschema import FormatChecker
+
+if TYPE_CHECKING:
+    from jsonschema import FormatChecker
 
 FORMAT_MIN_SAMPLES = 3
 
@@ -107,6 +110,9 @@ def format_checker() -> FormatChecker:
     jsonschema checks `date-time` and `uri` only when optional packages (rfc3339-validator,
     rfc3987) are installed; without them those formats would silently pass. `iso-4217` is ours.
     """
+    # Imported here: learning shapes (the listener's path) needs no validator, and it costs 100 ms.
+    from jsonschema import FormatChecker
+
     checker = FormatChecker()
     for name in ("date-time", "uri", "iso-4217"):
         if name not in checker.checkers:
