@@ -252,6 +252,8 @@ class SchemaSet:
             return [_describe(error) for _, error in zip(range(MAX_MESSAGES), errors, strict=False)]
         except Unresolvable as exc:
             return [f"{ROOT}: the schema refers to {_clean(str(exc.ref))!r}, which cannot be resolved"]
+        except Exception as exc:  # a schema that passed check_schema can still fail to apply (a bad regex)
+            return [f"{ROOT}: the schema could not be applied ({type(exc).__name__})"]
 
 
 def _read_json(file: Path) -> Any:

@@ -24,7 +24,7 @@ from typing import Any
 from inspector.core.shapes.paths import REDACTED_KEY, ROOT, child_path, items_path
 from inspector.core.shapes.samples import FieldSamples, TypeSamples
 from inspector.core.shapes.signature import Pair
-from inspector.core.shapes.type_shapes import TypeShapes
+from inspector.core.shapes.type_shapes import ShapeCounts
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 ENVELOPE_TYPE_FIELD = "event_identifier"
@@ -96,16 +96,15 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def learned_schema(event_type: str, shapes: TypeShapes, samples: TypeSamples) -> dict[str, Any]:
+def learned_schema(event_type: str, counts: ShapeCounts, samples: TypeSamples) -> dict[str, Any]:
     """The type's learned schema (see the module docstring for what genson does and what is added)."""
     body = copy.deepcopy(samples.genson_schema()) or {"type": "object"}
-    pairs, paths = shapes.pair_counts()
-    _Enricher(samples.fields, pairs, paths).enrich(body, ROOT, False)
+    _Enricher(samples.fields, counts.pairs, counts.paths).enrich(body, ROOT, False)
     properties = body.get("properties", {})
     if properties.get(ENVELOPE_TYPE_FIELD, {}).get("type") == "string":
         properties[ENVELOPE_TYPE_FIELD] = {"type": "string", "const": event_type}
     description = (
-        f"Learned from {_count(shapes.deliveries, 'delivery', 'deliveries')} "
-        f"({_count(len(shapes.signatures), 'distinct shape', 'distinct shapes')}, {samples.count} sampled)."
+        f"Learned from {_count(counts.deliveries, 'delivery', 'deliveries')} "
+        f"({_count(counts.shapes, 'distinct shape', 'distinct shapes')}, {samples.count} sampled)."
     )
     return {"$schema": DRAFT_2020_12, "title": event_type, "description": description, **body}

@@ -28,7 +28,7 @@ from inspector.core.shapes.learned_schema import learned_schema
 from inspector.core.shapes.samples import FieldSamples, TypeSamples
 from inspector.core.shapes.signature import Shape, shape_of
 from inspector.core.shapes.state import StateError, shapes_from_json, shapes_to_json
-from inspector.core.shapes.type_shapes import TypeShapes
+from inspector.core.shapes.type_shapes import ShapeCounts, TypeShapes
 
 MAX_TYPES = 1000
 SAMPLE_FIRST = 100
@@ -140,12 +140,16 @@ class ShapeLearner:
             shapes = self._shapes.get(event_type)
             return 0 if shapes is None else shapes.deliveries
 
+    def _counts(self, event_type: str) -> ShapeCounts:
+        # Copied under the lock, so building a schema or a table does not hold up `observe`.
+        with self._lock:
+            return self._shapes[event_type].counts()
+
     def schema(self, event_type: str) -> dict[str, Any]:
         """The learned JSON Schema (draft 2020-12) of one type; KeyError for a type never seen."""
-        with self._lock, self._sample_lock:
-            return learned_schema(
-                event_type, self._shapes[event_type], self._samples.get(event_type) or TypeSamples()
-            )
+        counts = self._counts(event_type)
+        with self._sample_lock:
+            return learned_schema(event_type, counts, self._samples.get(event_type) or TypeSamples())
 
     def schemas(self, event_types: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
         """Event type -> learned schema, for the given types or all."""
@@ -154,33 +158,32 @@ class ShapeLearner:
 
     def summary(self, event_type: str) -> TypeSummary:
         """Per path: types, presence, format, value set and examples; KeyError for an unknown type."""
-        with self._lock, self._sample_lock:
-            shapes = self._shapes[event_type]
+        counts = self._counts(event_type)
+        with self._sample_lock:
             samples = self._samples.get(event_type) or TypeSamples()
-            pairs, paths = shapes.pair_counts()
             fields = []
-            for path in sorted(shapes.types_at):
-                parent = shapes.parents.get(path)
-                kinds = {kind: pairs[(path, kind)] for kind in sorted(shapes.types_at[path])}
+            for path in sorted(counts.types_at):
+                parent = counts.parents.get(path)
+                kinds = {kind: counts.pairs[(path, kind)] for kind in sorted(counts.types_at[path])}
                 if parent is None:
-                    parent_present = shapes.deliveries
+                    parent_present = counts.deliveries
                 else:
                     parent_kind = "array" if path.endswith("[]") else "object"
-                    parent_present = pairs[(parent, parent_kind)]
+                    parent_present = counts.pairs[(parent, parent_kind)]
                 field = samples.fields.get(path) or FieldSamples(secret=False)
                 fields.append(
                     FieldSummary(
                         path=path,
                         parent=parent,
                         types=kinds,
-                        present=paths[path],
+                        present=counts.paths[path],
                         parent_present=parent_present,
                         format=field.format(),
                         values=field.value_set(),
                         examples=list(field.examples),
                     )
                 )
-            return TypeSummary(event_type, shapes.deliveries, len(shapes.signatures), samples.count, fields)
+            return TypeSummary(event_type, counts.deliveries, counts.shapes, samples.count, fields)
 
     # --- saving and relearning -------------------------------------------------------------------
 
@@ -216,9 +219,10 @@ class ShapeLearner:
             try:
                 learner._shapes[str(event_type)] = shapes_from_json(entry["shapes"])
                 learner._samples[str(event_type)] = TypeSamples.from_json(entry["samples"])
+                learner.schema(str(event_type))  # what a reader will do: fails now, not later
             except StateError:
                 raise
-            except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            except Exception as exc:  # saved data of any form: genson and int() raise many kinds
                 raise StateError(
                     f"the saved shapes of {event_type!r} are damaged ({type(exc).__name__}); "
                     "rebuild them from the history"

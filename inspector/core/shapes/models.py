@@ -5,8 +5,8 @@ several a union of their envelopes discriminated on `event_identifier` (a pydant
 `Field(discriminator="event_identifier")`; for dataclasses and TypedDicts a type alias whose members
 differ in their `event_identifier` Literal, which type checkers narrow on).
 
-datamodel-code-generator (with black, isort, jinja2 and pydantic behind it, about 45 MB and half a
-second to its first model) is an optional extra: `pip install 'webhook-inspector[models]'`. Without
+datamodel-code-generator (with black, isort, jinja2 and pydantic behind it, about 40 MB installed
+and some 0.65 s to its first model) is an optional extra: `pip install 'webhook-inspector[models]'`. Without
 it, `generate_models` raises ModelsUnavailable saying so. Its Python API (`generate`) is used, not
 its command line; it keeps module state, so calls here are serialised.
 """

@@ -40,7 +40,7 @@ def safe_key(key: str) -> str:
 
 def child_path(parent: str, key: str) -> str:
     """The path of `key` inside the object at `parent`."""
-    segment = key_segment(key)
+    segment = key_segment(key if type(key) is str else str(key))  # str() only for non-JSON callers
     if parent == ROOT:
         return segment[1:] if segment[0] == "." else segment
     return parent + segment

@@ -161,24 +161,29 @@ class TypeSamples:
         self.fields: dict[str, FieldSamples] = {}
 
     def add(self, body: Any) -> None:
-        self.builder.add_object(_safe_keys(body))
-        self._walk(body, ROOT, False)
+        # A sample with paths past MAX_PATHS (ever-new keys) is counted but not given to genson,
+        # whose schema would otherwise grow with every one of them.
+        if self._walk(body, ROOT, False):
+            self.builder.add_object(_safe_keys(body))
         self.count += 1
 
-    def _walk(self, value: Any, path: str, secret: bool) -> None:
+    def _walk(self, value: Any, path: str, secret: bool) -> bool:
+        """Record `value` and what is inside it; False if some path was past MAX_PATHS."""
         field = self.fields.get(path)
         if field is None:
             if len(self.fields) >= MAX_PATHS:
-                return
+                return False
             field = self.fields[path] = FieldSamples(secret)
         field.add(value)
+        kept = True
         if isinstance(value, dict):
             for key, sub in value.items():
-                self._walk(sub, child_path(path, key), secret or is_secret_key(key))
+                kept = self._walk(sub, child_path(path, key), secret or is_secret_key(key)) and kept
         elif isinstance(value, list):
             inner = items_path(path)
             for element in value:
-                self._walk(element, inner, secret)
+                kept = self._walk(element, inner, secret) and kept
+        return kept
 
     def genson_schema(self) -> dict[str, Any]:
         return self.builder.to_schema()

@@ -13,6 +13,7 @@ spellings (key orders) per shape are cached up to MAX_FAST_KEYS, then the cache 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from inspector.core.shapes.differences import Difference, differences
@@ -21,6 +22,18 @@ from inspector.core.shapes.signature import Pair, Shape
 MAX_SIGNATURES = 2000
 MAX_PATHS = 2000
 MAX_FAST_KEYS = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeCounts:
+    """A copy of one type's counts, taken under the learner's lock and read without it."""
+
+    deliveries: int
+    shapes: int
+    pairs: Counter[Pair]  # deliveries in which each (path, type) pair occurred
+    paths: Counter[str]  # deliveries in which each path occurred
+    types_at: dict[str, frozenset[str]]
+    parents: dict[str, str | None]
 
 
 class SignatureCount:
@@ -72,8 +85,9 @@ class TypeShapes:
             self.signatures[pairs] = record
             self._remember_key(shape, record)
         else:
-            self.overflow.update(pairs)
-            self.overflow_paths.update(now.keys())
+            # Only remembered paths are counted, so the overflow cannot grow past MAX_PATHS either.
+            self.overflow.update(pair for pair in pairs if pair[0] in self.types_at)
+            self.overflow_paths.update(path for path in now if path in self.types_at)
             self.overflow_deliveries += 1
         self.deliveries += 1
         return found, True
@@ -97,8 +111,8 @@ class TypeShapes:
         else:
             self.always.intersection_update(now)
 
-    def pair_counts(self) -> tuple[Counter[Pair], Counter[str]]:
-        """In how many deliveries each (path, type) pair, and each path, occurred."""
+    def counts(self) -> ShapeCounts:
+        """In how many deliveries each (path, type) pair and each path occurred, and the rest."""
         pairs: Counter[Pair] = Counter(self.overflow)
         paths: Counter[str] = Counter(self.overflow_paths)
         for record in self.signatures.values():
@@ -106,4 +120,11 @@ class TypeShapes:
                 pairs[pair] += record.count
             for path in {p for p, _ in record.pairs}:
                 paths[path] += record.count
-        return pairs, paths
+        return ShapeCounts(
+            deliveries=self.deliveries,
+            shapes=len(self.signatures),
+            pairs=pairs,
+            paths=paths,
+            types_at={path: frozenset(kinds) for path, kinds in self.types_at.items()},
+            parents=dict(self.parents),
+        )

@@ -88,8 +88,10 @@ def test_types_without_a_schema_are_not_checked(schema_dir: Path) -> None:
 
 def test_messages_do_not_repeat_card_numbers(schema_dir: Path) -> None:
     schemas = SchemaSet.from_dir(schema_dir)
-    problems = schemas.check("transaction.authorized", changed(authorized(1), amount="4111 1111 1111 1111"))
-    assert problems and "1111" not in " ".join(problems)
+    quoted = schemas.check("transaction.authorized", changed(authorized(1), amount="4111 1111 1111 1111"))
+    assert quoted == ["data.amount: '[redacted]' is not of type 'integer'"]
+    bare = schemas.check("transaction.authorized", changed(authorized(1), created_at=4111111111111111))
+    assert bare == ["data.created_at: [redacted] is not of type 'string'"]
 
 
 def test_a_long_value_is_cut_in_the_message(schema_dir: Path) -> None:

@@ -135,3 +135,13 @@ def test_observing_and_learning_on_two_threads() -> None:
     assert summary.deliveries == 2000
     assert summary.sampled == learner.to_state()["types"]["transaction.authorized"]["samples"]["count"]
     assert learner.pending_samples() == 0
+
+
+@pytest.mark.parametrize(
+    "schema", [{"type": {"x": 1}}, {"type": "object", "anyOf": 3}, ["not", "a", "schema"]]
+)
+def test_a_damaged_saved_schema_is_refused_as_state(schema: Any) -> None:
+    state = through_json(learned().to_state())
+    state["types"]["card.created"]["samples"]["schema"] = schema
+    with pytest.raises(StateError, match=r"'card\.created' are damaged"):
+        ShapeLearner.from_state(state)
