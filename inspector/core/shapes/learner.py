@@ -239,7 +239,7 @@ class ShapeLearner:
     ) -> bool:
         """Relearn everything from `events` ((event type, parsed body) pairs, oldest first).
 
-        `progress(n)` is called every `every` events and once at the end; `cancelled()` is asked
+        `progress(n)` is called every `every` events and with the final count; `cancelled()` is asked
         every `every` events. The learned state is replaced only when all events were read: on
         cancel this learner keeps what it had and False is returned. Deliveries observed on this
         learner while a rebuild runs are replaced with the rest, so the caller either pauses
@@ -262,6 +262,6 @@ class ShapeLearner:
             self._shapes, self._samples = fresh._shapes, fresh._samples
             self._pending.clear()
             self._dirty = set(self._shapes)
-        if progress is not None:
-            progress(count)
+        if progress is not None and (count == 0 or count % every):
+            progress(count)  # the last count, unless the loop just reported it
         return True

@@ -92,6 +92,11 @@ def test_rebuild_relearns_the_same_as_observing_one_by_one() -> None:
     seen: list[int] = []
     assert rebuilt.rebuild(((b["event_identifier"], b) for b in bodies), progress=seen.append, every=10)
     assert seen == [10, 20, 30, 35]
+    again: list[int] = []
+    assert ShapeLearner().rebuild(
+        ((b["event_identifier"], b) for b in bodies[:30]), progress=again.append, every=10
+    )
+    assert again == [10, 20, 30]
     assert rebuilt.schemas() == incremental.schemas()
     assert rebuilt.summary("transaction.authorized") == incremental.summary("transaction.authorized")
 
