@@ -182,7 +182,7 @@ class TunnelSupervisor:
 
     def start(self) -> None:
         with self._lock:
-            if self._thread is not None:
+            if self._thread is not None or self._stopping.is_set():
                 raise RuntimeError("a TunnelSupervisor starts once; make a new one to tunnel again")
             self._thread = threading.Thread(target=self._supervise, name=f"tunnel-{self.tool}", daemon=True)
             _LIVE.add(self)
@@ -200,6 +200,7 @@ class TunnelSupervisor:
         self._wake.set()
         if run is not None:
             run.proc.terminate(grace)
+            run.reader_done.wait(1.0)  # its last lines (why it ended) belong in output()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=grace + self.api_timeout + 5)
         _LIVE.discard(self)
@@ -237,23 +238,23 @@ class TunnelSupervisor:
             self._set(Phase.FAILED, reason=f"The {self.tool} supervisor stopped on an internal error.")
 
     def _spawn(self, agent: Agent, restarts: int) -> _Run | None:
+        failure = None
         with self._lock:
             if self._stopping.is_set():
                 return None
             try:
-                proc = GroupProcess(agent.command(), env=self.env, on_exit=self._wake.set)
+                self._run = _Run(agent, GroupProcess(agent.command(), env=self.env, on_exit=self._wake.set))
             except OSError as exc:
-                problem = exc.strerror or str(exc)
-                failure = f"Could not start {self.tool} ({self.executable}): {problem}."
-                proc = None
-            else:
-                run = _Run(agent, proc)
-                self._run = run
-        if proc is None:
+                failure = f"Could not start {self.tool} ({self.executable}): {exc.strerror or exc}."
+            run = self._run
+        if failure is not None or run is None:
             self._set(Phase.FAILED, reason=failure, restarts=restarts)
             return None
         self._set(Phase.STARTING, restarts=restarts)
-        threading.Thread(target=self._read, args=(run,), name=f"tunnel-out-{proc.pid}", daemon=True).start()
+        reader = threading.Thread(
+            target=self._read, args=(run,), name=f"tunnel-out-{run.proc.pid}", daemon=True
+        )
+        reader.start()
         return run
 
     def _read(self, run: _Run) -> None:
@@ -308,7 +309,9 @@ class TunnelSupervisor:
 
     def _publish(self, url: str, source: str) -> None:
         state = self.state
-        if state.phase is Phase.RUNNING and state.url == url and state.source == source:
+        if self._stopping.is_set() or (
+            state.phase is Phase.RUNNING and (state.url, state.source) == (url, source)
+        ):
             return
         self._set(Phase.RUNNING, url=url, source=source)
         with self._lock:

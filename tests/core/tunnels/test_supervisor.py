@@ -293,3 +293,11 @@ def test_bad_arguments_are_refused() -> None:
         TunnelSupervisor("bore", "/bin/true", 8765)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="not a port"):
         TunnelSupervisor("ngrok", "/bin/true", 0)
+
+
+def test_a_supervisor_starts_once(tmp_path: Path) -> None:
+    supervisor = TunnelSupervisor("ngrok", str(tmp_path / "ngrok"), 8765)
+    supervisor.stop()  # before start: nothing to end
+    assert supervisor.state.phase is Phase.STOPPED
+    with pytest.raises(RuntimeError, match="starts once"):
+        supervisor.start()
