@@ -1,0 +1,1 @@
+"""Executable stand-ins for the tunnel tools (`cloudflared`, `ngrok`) and what they need."""
