@@ -1,0 +1,35 @@
+"""When something goes wrong: the log, crash reports, excepthooks and the diagnostics text.
+
+Qt-free; the crash dialog is inspector.ui.crash_dialog. Modules:
+
+- secret_registry: `register_secret` for every secret the process holds;
+- text_redaction: `redact_text`, the free-text version of the store's redaction rules;
+- log_filter: `RedactingFilter`, on every handler;
+- log_setup: `setup_logging` (rotating owner-only file, stderr with --verbose);
+- log_events: the INFO vocabulary (`listener_bound`, `delivery_rejected`, ...);
+"""
+
+from inspector.core.diagnostics.log_filter import RedactingFilter, safe_lines, safe_text
+from inspector.core.diagnostics.log_setup import (
+    LOG_DIR_ENV,
+    LogSetup,
+    default_log_dir,
+    setup_logging,
+    shutdown_logging,
+)
+from inspector.core.diagnostics.secret_registry import MIN_SECRET_LENGTH, register_secret
+from inspector.core.diagnostics.text_redaction import redact_text
+
+__all__ = [
+    "LOG_DIR_ENV",
+    "MIN_SECRET_LENGTH",
+    "LogSetup",
+    "RedactingFilter",
+    "default_log_dir",
+    "redact_text",
+    "register_secret",
+    "safe_lines",
+    "safe_text",
+    "setup_logging",
+    "shutdown_logging",
+]
