@@ -9,6 +9,7 @@ Qt-free; the crash dialog is inspector.ui.crash_dialog. Modules:
 - log_events: the INFO vocabulary (`listener_bound`, `delivery_rejected`, ...);
 - excepthooks: `install_excepthooks`, `doing`, `crash_details`;
 - crash_capture: faulthandler into a file, `previous_crash` at the next start;
+- report: `diagnostics`, the text for --diagnostics and Help → Diagnostics;
 - run: `start_run`, all of the above for one command.
 """
 
@@ -35,6 +36,7 @@ from inspector.core.diagnostics.log_setup import (
     setup_logging,
     shutdown_logging,
 )
+from inspector.core.diagnostics.report import DiagnosticPaths, diagnostics
 from inspector.core.diagnostics.run import RunDiagnostics, start_run
 from inspector.core.diagnostics.secret_registry import MIN_SECRET_LENGTH, register_secret
 from inspector.core.diagnostics.text_redaction import redact_text
@@ -44,6 +46,7 @@ __all__ = [
     "MIN_SECRET_LENGTH",
     "CrashCapture",
     "CrashReport",
+    "DiagnosticPaths",
     "InstalledHooks",
     "LogSetup",
     "OnError",
@@ -51,6 +54,7 @@ __all__ = [
     "RunDiagnostics",
     "crash_details",
     "default_log_dir",
+    "diagnostics",
     "doing",
     "error_context",
     "install_excepthooks",
