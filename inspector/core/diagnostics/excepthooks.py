@@ -65,7 +65,8 @@ def _where(tb: TracebackType | None) -> str | None:
     if not codes:
         return None
     ours = [code for code, filename in codes if filename.startswith(_PACKAGE_DIR)]
-    named = [code for code, _ in codes if code.co_name != "<module>"]
+    # A thread's traceback starts in threading.py (_bootstrap_inner, run): not what the app did.
+    named = [code for code, name in codes if code.co_name != "<module>" and name != threading.__file__]
     code = ours[-1] if ours else named[0] if named else codes[-1][0]
     return getattr(code, "co_qualname", code.co_name)
 
@@ -98,14 +99,23 @@ def crash_details(context: str, exc: BaseException, *, log_file: str | None = No
     return "\n".join(safe_text(line) for line in head) + "\n\n" + safe_lines(body) + "\n"
 
 
+SysHook = Callable[[type[BaseException], BaseException, TracebackType | None], object]
+ThreadingHook = Callable[[threading.ExceptHookArgs], object]
+
+
 @dataclass
 class InstalledHooks:
-    """The hooks in place; `uninstall()` puts back the ones that were there before."""
+    """The hooks in place; `uninstall()` puts back the ones that were there before.
 
-    previous_sys: Callable[[type[BaseException], BaseException, TracebackType | None], object]
-    previous_threading: Callable[[threading.ExceptHookArgs], object]
-    sys_hook: Callable[[type[BaseException], BaseException, TracebackType | None], None]
-    threading_hook: Callable[[threading.ExceptHookArgs], None]
+    `on_error` may be replaced at any time: a command starts with a line on stderr, and the
+    window switches to its crash dialog once it exists.
+    """
+
+    on_error: OnError | None
+    previous_sys: SysHook
+    previous_threading: ThreadingHook
+    sys_hook: SysHook | None = None
+    threading_hook: ThreadingHook | None = None
 
     def uninstall(self) -> None:
         if sys.excepthook is self.sys_hook:
@@ -132,25 +142,25 @@ def _report(on_error: OnError | None, exc: BaseException, thread: threading.Thre
 
 def install_excepthooks(on_error: OnError | None = None) -> InstalledHooks:
     """Take over sys.excepthook and threading.excepthook (Ctrl-C keeps its usual behaviour)."""
-    previous_sys = sys.excepthook
-    previous_threading = threading.excepthook
+    installed = InstalledHooks(on_error, sys.excepthook, threading.excepthook)
 
     def sys_hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if issubclass(kind, KeyboardInterrupt):
-            previous_sys(kind, exc, tb)
+            installed.previous_sys(kind, exc, tb)
             return
         if exc.__traceback__ is None and tb is not None:
             exc = exc.with_traceback(tb)
-        _report(on_error, exc, threading.current_thread())
+        _report(installed.on_error, exc, threading.current_thread())
 
     def threading_hook(args: threading.ExceptHookArgs) -> None:
         if args.exc_value is None or issubclass(args.exc_type, SystemExit):
             return  # what the default hook ignores too
-        _report(on_error, args.exc_value, args.thread)
+        _report(installed.on_error, args.exc_value, args.thread)
 
+    installed.sys_hook, installed.threading_hook = sys_hook, threading_hook
     sys.excepthook = sys_hook
     threading.excepthook = threading_hook
-    return InstalledHooks(previous_sys, previous_threading, sys_hook, threading_hook)
+    return installed
 
 
 def stderr_notice(log_file: str | None) -> OnError:

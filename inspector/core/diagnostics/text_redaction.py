@@ -37,6 +37,7 @@ _SCHEME_CREDENTIAL = re.compile(rf"(?i)(?<![A-Za-z0-9-])({_SCHEMES})([ \t]+)([A-
 _USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)([^/\s@]+)(@)")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _INNER_UPPER = re.compile(r".[A-Z]")
+_LINE_END = re.compile(r"[\r\n]")
 _LONG_CREDENTIAL = 20
 
 
@@ -65,11 +66,8 @@ def _header_lines(text: str) -> str:
             out.append(text[pos : match.end()])
             pos = match.end()
             continue
-        end = len(text)
-        for stop in ("\n", "\r"):
-            found = text.find(stop, match.end())
-            if found != -1:
-                end = min(end, found)
+        eol = _LINE_END.search(text, match.end())
+        end = eol.start() if eol is not None else len(text)
         value = text[match.end() : end]
         out.append(text[pos : match.end()])
         out.append(redacted_value(value) if value.strip() else value)

@@ -130,3 +130,23 @@ def test_crash_details_are_redacted_printable_and_complete(secret: str) -> None:
     assert "Log file: /logs/gui.log" in text
     assert "in deep" in text
     assert "ValueError: bad answer\\x1b[2J for [redacted]" in text
+
+
+def divide() -> float:
+    return 1 / 0
+
+
+def test_on_error_can_be_switched_after_install(tmp_path: Path) -> None:
+    # A command starts with the stderr notice; the window takes over once its dialog exists.
+    first: list[str] = []
+    second: list[str] = []
+    hooks = install_excepthooks(lambda context, exc: first.append(context))
+    try:
+        hooks.on_error = lambda context, exc: second.append(context)
+        worker = threading.Thread(target=divide, name="w")
+        worker.start()
+        worker.join(30)
+    finally:
+        hooks.uninstall()
+    assert first == []
+    assert second == ["in divide (thread w)"]  # not threading's own frames
