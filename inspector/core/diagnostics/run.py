@@ -57,8 +57,12 @@ def start_run(
     log = setup_logging(verbose=verbose, log_file=log_file, command=command)
     app_started(command)
     where = crash_dir if crash_dir is not None else default_log_dir()
-    previous = previous_crash(where)
-    crash = start_crash_capture(where, command)
+    previous: CrashReport | None = None
+    crash: CrashCapture | None = None
+    # The default log dir already failed (and said so once): no second warning for the same dir.
+    if crash_dir is not None or log.log_file is not None or log_file is not None:
+        previous = previous_crash(where)
+        crash = start_crash_capture(where, command)
     log_path = str(log.log_file) if log.log_file is not None else None
     hooks = install_excepthooks(on_error if on_error is not None else stderr_notice(log_path))
     return RunDiagnostics(command, log, crash, previous, hooks)
