@@ -110,6 +110,8 @@ class CrashCapture:
         self.crash_path = crash_dir / f"{stem}{CRASH_SUFFIX}"
         self._marker_fd: int | None = _create(self.marker_path)
         self._crash_file: IO[bytes] | None = None
+        # An embedder (or pytest) may have pointed faulthandler at stderr before us.
+        self._was_enabled = faulthandler.is_enabled()
         try:
             if not _try_lock(self._marker_fd):
                 raise OSError(f"cannot lock {self.marker_path}")
@@ -137,6 +139,9 @@ class CrashCapture:
         # faulthandler also writes exceptions that were handled, e.g. COM errors under Qt.)
         if crash_file is not None:
             faulthandler.disable()
+            if self._was_enabled and sys.__stderr__ is not None:
+                with contextlib.suppress(ValueError, OSError, RuntimeError):
+                    faulthandler.enable(sys.__stderr__, all_threads=True)
             crash_file.close()
             self.crash_path.unlink(missing_ok=True)
         if marker_fd is not None:

@@ -129,3 +129,18 @@ def test_a_live_run_is_not_taken_for_a_crashed_one(run_child: RunChild, tmp_path
     assert child.returncode == 0
     assert list(crash_dir.iterdir()) == []  # it exited cleanly: nothing to report
     assert previous_crash(crash_dir) is None
+
+
+def test_close_gives_faulthandler_back_to_stderr_if_it_was_there(run_child: RunChild, tmp_path: Path) -> None:
+    code = (
+        "import faulthandler, sys\n"
+        "from pathlib import Path\n"
+        "from inspector.core.diagnostics import start_crash_capture\n"
+        "faulthandler.enable()\n"
+        "start_crash_capture(Path(sys.argv[1]), 'gui').close()\n"
+        "faulthandler._sigsegv()\n"
+    )
+    result = run_child(code, str(tmp_path / "logs"))
+    assert result.returncode == -signal.SIGSEGV
+    assert "Fatal Python error: Segmentation fault" in result.stderr
+    assert list((tmp_path / "logs").iterdir()) == []
