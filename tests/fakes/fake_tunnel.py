@@ -6,7 +6,7 @@ Their "public" URL is `https://127.0.0.1:<proxy port>`: a TLS reverse proxy on l
 forwards every request to the local URL the tool was given, as the tool's edge does, so a health
 check through it really reaches the listener behind it. When nothing answers there, the proxy
 answers 502 with the tool's own error page. TLS uses FAKE_TUNNEL_CERT / FAKE_TUNNEL_KEY (made by
-tests/fakes/certs.py) because the real public URLs are https and inspector/core/tunnel.py only
+tests/fakes/certs.py) because the real public URLs are https and inspector/core/tunnel/detect.py only
 takes https ones.
 
 Controlled through the environment:

@@ -62,7 +62,7 @@ def qt_version() -> str | None:
 
 def keyring_description() -> str:
     """Where secrets would go, without reading a secret (no unlock prompt)."""
-    from inspector.core.secrets import SecretStore  # keyring is slow to import; only when asked
+    from inspector.core.provider.secrets import SecretStore  # keyring is slow to import; only when asked
 
     try:
         return SecretStore(probe=False).description

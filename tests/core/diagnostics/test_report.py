@@ -14,8 +14,8 @@ from keyring.backend import KeyringBackend
 
 import inspector
 from inspector.core.diagnostics import DiagnosticPaths, diagnostics
-from inspector.core.event_store import EventStore
 from inspector.core.events import NewEvent
+from inspector.core.store.event_store import EventStore
 from tests.core.diagnostics.conftest import REPO
 
 

@@ -6,12 +6,12 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+from inspector.core.tunnel.health import Reach, check_through
 
-from inspector.core.listener import Listener
-from inspector.core.listener_app import HEALTH_PATH
-from inspector.core.tunnels.health import Reach, check_through
+from inspector.core.capture.delivery_handler import HEALTH_PATH
+from inspector.core.capture.listener import Listener
 from tests.core.target_server import TargetServer
-from tests.core.tunnels.conftest import FakeTools, InstanceServer
+from tests.core.tunnel.conftest import FakeTools, InstanceServer
 from tests.fake_tunnel_agent import FakeAgent
 
 TOOLS = ["cloudflared", "ngrok"]

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from inspector.core.tunnel.tools import TOOL_NAMES, find_tool, install_text
 
-from inspector.core.tunnels.tools import TOOL_NAMES, find_tool, install_text
-from tests.core.tunnels.conftest import FAKES
+from tests.core.tunnel.conftest import FAKES
 
 
 @pytest.mark.parametrize("name", TOOL_NAMES)

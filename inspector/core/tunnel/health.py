@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import requests
 
 from inspector import __version__
-from inspector.core.listener_app import HEALTH_PATH
+from inspector.core.capture.delivery_handler import HEALTH_PATH
 from inspector.core.terminal_text import escape_controls
 
 MAX_BODY = 64 * 1024

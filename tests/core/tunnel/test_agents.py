@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from inspector.core.tunnels.agents import GRACE_PERIOD, CloudflaredAgent, NgrokAgent, logfmt
+from inspector.core.tunnel.agents import GRACE_PERIOD, CloudflaredAgent, NgrokAgent, logfmt
 
 # cloudflared's quick-tunnel start, in its own shape (cliutil.LogTable's box: 2 spaces of padding).
 _BOX_TEXT = [

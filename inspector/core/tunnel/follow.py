@@ -26,7 +26,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class WebhookLike(Protocol):
-    """A known webhook (inspector/core/webhook_index.py) or the provider's answer for one."""
+    """A known webhook (inspector/core/provider/webhook_index.py) or the provider's answer for one."""
 
     @property
     def id(self) -> str: ...

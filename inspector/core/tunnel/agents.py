@@ -23,7 +23,7 @@ ngrok: `ngrok http 127.0.0.1:PORT --log stdout --log-format logfmt` uses the use
         url=https://abcd.ngrok-free.app    (one line)
 
 The API port comes from that line (4040 is only the first choice; a second agent gets 4041), and
-`GET /api/tunnels` there is read by inspector/core/tunnel.py. Both tools get 127.0.0.1 rather than
+`GET /api/tunnels` there is read by inspector/core/tunnel/detect.py. Both tools get 127.0.0.1 rather than
 "localhost" because the listener binds IPv4 loopback and "localhost" may mean ::1 first.
 """
 
@@ -33,8 +33,8 @@ import re
 import socket
 from collections.abc import Sequence
 
-from inspector.core.tunnel import detect_tunnel
-from inspector.core.tunnels.tools import ToolName
+from inspector.core.tunnel.detect import detect_tunnel
+from inspector.core.tunnel.tools import ToolName
 
 GRACE_PERIOD = "3s"
 _LOGFMT = re.compile(r'(?P<key>[A-Za-z_][\w.-]*)=(?:"(?P<quoted>(?:[^"\\]|\\.)*)"|(?P<bare>\S*))')

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from inspector.core.tunnel.health import Reach, check_through
+from inspector.core.tunnel.supervisor import Backoff, Phase, TunnelState, TunnelSupervisor
 
-from inspector.core.tunnels.health import Reach, check_through
-from inspector.core.tunnels.supervisor import Backoff, Phase, TunnelState, TunnelSupervisor
-from tests.core.tunnels.conftest import FakeTools, InstanceServer, alive
+from tests.core.tunnel.conftest import FakeTools, InstanceServer, alive
 from tests.waiting import wait_until
 
 TOOLS = ["cloudflared", "ngrok"]
@@ -248,7 +248,7 @@ def test_stop_from_a_listener(fake_tools: FakeTools, instance_server: InstanceSe
 
 APP = """
 import json, sys
-from inspector.core.tunnels.supervisor import TunnelSupervisor
+from inspector.core.tunnel.supervisor import TunnelSupervisor
 supervisor = TunnelSupervisor("cloudflared", sys.argv[1], int(sys.argv[2]))
 supervisor.start()
 assert supervisor.wait_for_url(20), supervisor.output()

@@ -1,6 +1,6 @@
 """Running one tunnel tool for the listener: start it, read its public URL, restart it, stop it.
 
-Threads, no Qt: one supervisor thread per tunnel runs the tool (inspector/core/tunnels/process.py),
+Threads, no Qt: one supervisor thread per tunnel runs the tool (inspector/core/tunnel/process.py),
 polls its local API and reacts to its output, which a reader thread feeds it. Listeners are
 called on the supervisor thread; a Qt session re-emits them as queued signals.
 
@@ -21,10 +21,10 @@ import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from inspector.core.tunnels.agents import AGENTS, Agent
-from inspector.core.tunnels.output import OutputLog, clean_line
-from inspector.core.tunnels.process import GroupProcess, describe_exit
-from inspector.core.tunnels.tools import TOOL_NAMES, ToolName
+from inspector.core.tunnel.agents import AGENTS, Agent
+from inspector.core.tunnel.output import OutputLog, clean_line
+from inspector.core.tunnel.process import GroupProcess, describe_exit
+from inspector.core.tunnel.tools import TOOL_NAMES, ToolName
 
 logger = logging.getLogger(__name__)
 
