@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspector.core.tunnel.supervisor import Backoff, Phase, TunnelSupervisor
-from inspector.core.tunnel.tools import ToolName, find_tool
 
 from inspector.core.capture.delivery_handler import HEALTH_PATH
+from inspector.core.tunnel.supervisor import Backoff, Phase, TunnelSupervisor
+from inspector.core.tunnel.tools import ToolName, find_tool
 from tests.fake_tunnel_agent import FakeAgent
 from tests.fakes.certs import TlsFiles, make_tls
 from tests.waiting import wait_until

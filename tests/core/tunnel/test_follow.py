@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from inspector.core.tunnel.follow import FollowMove, plan_follow, quick_tunnel_tool
 
 from inspector.core.provider.webhook_index import KnownWebhook
+from inspector.core.tunnel.follow import FollowMove, plan_follow, quick_tunnel_tool
 
 OLD = "https://old-words-here.trycloudflare.com"
 NEW = "https://new-words-there.trycloudflare.com"

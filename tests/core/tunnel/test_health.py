@@ -6,10 +6,10 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from inspector.core.tunnel.health import Reach, check_through
 
 from inspector.core.capture.delivery_handler import HEALTH_PATH
 from inspector.core.capture.listener import Listener
+from inspector.core.tunnel.health import Reach, check_through
 from tests.core.target_server import TargetServer
 from tests.core.tunnel.conftest import FakeTools, InstanceServer
 from tests.fake_tunnel_agent import FakeAgent

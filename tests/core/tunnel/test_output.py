@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from inspector.core.tunnel.output import OutputLog, clean_line, redact_line
 
 TOKEN = "1yaP1QLD0cVVKBknmtX9TAduxr6_6BSaEj1DVgGXFiVSHZbz9"

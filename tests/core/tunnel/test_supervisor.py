@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from inspector.core.tunnel.health import Reach, check_through
 from inspector.core.tunnel.supervisor import Backoff, Phase, TunnelState, TunnelSupervisor
-
 from tests.core.tunnel.conftest import FakeTools, InstanceServer, alive
 from tests.waiting import wait_until
 

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from inspector.core.tunnel.tools import TOOL_NAMES, find_tool, install_text
 
+from inspector.core.tunnel.tools import TOOL_NAMES, find_tool, install_text
 from tests.core.tunnel.conftest import FAKES
 
 
