@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,22 @@ from inspector.core.store.event_store import EventStore
 pytest_plugins = ["tests.keyring_service"] if (Path(__file__).parent / "keyring_service.py").exists() else []
 
 
+@pytest.fixture(scope="session", autouse=True)
+def collect_on_the_main_thread() -> Iterator[None]:
+    """Garbage is collected only here, between tests, on the main thread (as the app does from a
+    timer on its GUI thread, inspector/ui/gc_on_gui_thread.py): a collection that starts on a pool
+    thread and frees a QObject of an earlier test deadlocks Qt."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    gc.collect() if "/ui/" in str(request.path) else gc.collect(1)
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
@@ -30,6 +47,14 @@ def store(data_dir: Path) -> Iterator[EventStore]:
     s = EventStore.open(data_dir)
     yield s
     s.close()
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    """Where a test's profiles, webhook index and window settings go (never the user's)."""
+    path = tmp_path / "config"
+    path.mkdir(exist_ok=True)
+    return path
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from inspector import __version__
 from inspector.core import paths
+from inspector.ui.gc_on_gui_thread import GuiThreadCollector
 
 SETTINGS_FILE = "window.ini"
 
@@ -50,6 +51,8 @@ def create_application(argv: Sequence[str] = ()) -> QApplication:
     icon = app_icon()
     if icon is not None:
         app.setWindowIcon(icon)
+    if app.findChild(GuiThreadCollector) is None:
+        GuiThreadCollector(app)
     # No hard-coded palette or style: Qt follows the system's light/dark scheme, and our few
     # colours (status, badges) are mid-tones chosen to read on both.
     return app

@@ -20,12 +20,11 @@ from inspector.ui.runner import Runner
 from inspector.ui.session import InspectorSession, session_around
 from inspector.ui.window.main_window import MainWindow, build_main_window
 
-Post = Callable[..., requests.Response]
-
 
 @pytest.fixture
-def settings(tmp_path: Path) -> QSettings:
-    return QSettings(str(tmp_path / "config" / "window.ini"), QSettings.Format.IniFormat)
+def settings(config_dir: Path) -> QSettings:
+    """Window settings (layout only) in the test's config dir."""
+    return QSettings(str(config_dir / "window.ini"), QSettings.Format.IniFormat)
 
 
 @pytest.fixture
@@ -46,6 +45,13 @@ def own() -> Iterator[Callable[[Any], Any]]:
     for obj in reversed(owned):
         if shiboken6.isValid(obj):
             shiboken6.delete(obj)
+
+
+@pytest.fixture
+def drain_pool() -> Iterator[None]:
+    """After the test, wait for pool jobs (a forwarder closing, a send) so none outlives its store."""
+    yield
+    QThreadPool.globalInstance().waitForDone(15_000)
 
 
 @pytest.fixture
@@ -104,17 +110,8 @@ def window(make_window: Callable[..., MainWindow], store: EventStore, listener: 
     return make_window(store, listener)
 
 
-def envelope(n: int, event_type: str = "transaction.created", **data: Any) -> dict[str, Any]:
-    """A delivery shaped like the provider's (event_id, event_identifier, data)."""
-    return {
-        "event_id": f"evt_{n:06d}",
-        "event_identifier": event_type,
-        "data": {"id": f"txn_{n:06d}", "amount": 1250 + n, "currency": "USD", **data},
-    }
-
-
 @pytest.fixture
-def post(listener: Listener) -> Post:
+def post(listener: Listener) -> Callable[..., requests.Response]:
     session = requests.Session()
     lock = threading.Lock()
 

@@ -71,6 +71,8 @@ _LINGER_SECONDS = 2.0  # after a refusal, read (and drop) what the client still 
 _LINGER_BYTES = 1024 * 1024
 _WRITE_TIMEOUT = 10.0
 _SWEEP_SECONDS = 0.1
+FRESH_SECONDS = 0.5  # a connection this young is spared at the connection limit while others can go
+SLOW_BYTES_PER_SECOND = 1024  # a request arriving slower than this is trickling (and first to go)
 _PAUSE_BUFFER = MAX_HEAD + BIG_BODY  # bytes a busy connection may have pipelined before we stop reading
 
 _READING, _BUSY, _WRITING, _CLOSING = range(4)
@@ -108,6 +110,7 @@ class _Conn:
         "parser",
         "paused",
         "peer_closed",
+        "received",
         "registered",
         "request_started",
         "requests",
@@ -136,6 +139,7 @@ class _Conn:
         self.closed = False
         self.big = False  # holds one of the big-body slots
         self.drained = 0  # bytes read and dropped while lingering before the close
+        self.received = 0  # bytes of the request now arriving (who to drop at the limit)
         self.deadline_kind = ""
 
 
@@ -265,24 +269,53 @@ class HttpServer:
             self._register(conn, selectors.EVENT_READ)
 
     def _make_room(self) -> bool:
-        """At the connection limit, drop the connection that has waited longest without being served."""
+        """At the connection limit, drop the connection least likely to be a client being served.
+
+        In this order: one already answered and lingering; one idle (kept alive after its last
+        answer, or connected without sending) for longer than FRESH_SECONDS; one whose request is
+        trickling in (under SLOW_BYTES_PER_SECOND); one just connected (the oldest); then the
+        slowest of the rest. A client sending a real request sends it at once, so it is spared while
+        silent or trickling connections can go; an attacker holding more connections than there are
+        slots only pushes its own out.
+        """
+        now = time.monotonic()
+        idle: list[_Conn] = []
+        slow: list[tuple[float, _Conn]] = []
+        fresh: list[_Conn] = []
+        fast: list[tuple[float, _Conn]] = []
         for conn in self._conns.values():
             if conn.state == _CLOSING:
                 self._close(conn)
                 return True
-        waiting = [c for c in self._conns.values() if c.state == _READING]
-        if not waiting:
-            return False
-        victim = min(waiting, key=lambda c: c.request_started if c.parser.in_request else c.idle_since)
-        if not victim.parser.in_request:
-            self._close(victim)  # an idle kept-alive connection: closing it is ordinary
+            if conn.state != _READING:
+                continue
+            if conn.parser.in_request:
+                age = now - conn.request_started
+                rate = conn.received / max(age, 0.001)
+                (slow if age > 0.05 and rate < SLOW_BYTES_PER_SECOND else fast).append((rate, conn))
+            elif now - conn.idle_since > FRESH_SECONDS:
+                idle.append(conn)
+            else:
+                fresh.append(conn)
+        if idle:
+            self._close(min(idle, key=lambda c: c.idle_since))  # closing an idle one is ordinary
             return True
-        log.debug("dropping a slow request from %s at the connection limit", victim.addr)
-        with contextlib.suppress(OSError):
-            victim.sock.send(_BUSY_ANSWER)
-        self._linger(victim)  # still one of ours until it drains; the next newcomer closes it first
-        victim.state = _CLOSING
-        return True
+        for group in (slow, fast):
+            if group is fast and fresh:
+                self._close(min(fresh, key=lambda c: c.idle_since))
+                return True
+            if group:
+                _, victim = min(group, key=lambda pair: (pair[0], pair[1].request_started))
+                log.debug("dropping a slow request from %s at the connection limit", victim.addr)
+                with contextlib.suppress(OSError):
+                    victim.sock.send(_BUSY_ANSWER)
+                self._linger(victim)  # still one of ours until it drains; the next newcomer closes it first
+                victim.state = _CLOSING
+                return True
+        if fresh:
+            self._close(min(fresh, key=lambda c: c.idle_since))
+            return True
+        return False
 
     def _register(self, conn: _Conn, events: int) -> None:
         if conn.closed:
@@ -338,6 +371,8 @@ class HttpServer:
                 return
             if not conn.parser.in_request:
                 conn.request_started = now
+                conn.received = 0
+            conn.received += len(data)
             conn.parser.feed(data)
             self._parse(conn, now)
 

@@ -9,7 +9,7 @@ from typing import Any
 from inspector.core.store.event_store import EventStore
 from inspector.ui.window.main_window import MainWindow
 from tests.store_files import damaged_history, digest, history
-from tests.ui.fixtures_actions import WAIT
+from tests.ui.helpers import WAIT
 
 
 def test_a_damaged_database_shows_in_the_status_bar(

@@ -12,8 +12,7 @@ from inspector.core.capture.listener import Listener
 from inspector.core.store.event_store import EventStore
 from inspector.ui.window.forward_settings import KEY_TARGET_URL, ForwardSettings
 from tests.core.target_server import TargetServer, free_port
-from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
-from tests.ui.fixtures_actions import WAIT, envelope, post_delivery
+from tests.ui.helpers import WAIT, envelope, post_delivery
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ from inspector.ui.dialogs.edit_send_dialog import EditSendDialog, check_json
 from inspector.ui.dialogs.send_targets import LISTENER
 from inspector.ui.runner import Runner
 from tests.core.target_server import TargetServer
-from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
-from tests.ui.fixtures_actions import WAIT, envelope, post_delivery, store_events
+from tests.ui.helpers import WAIT, envelope, post_delivery, store_events
 
 
 def test_invalid_json_disables_send_and_fresh_id_lands_as_new_row(

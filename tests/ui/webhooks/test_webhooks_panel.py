@@ -25,8 +25,7 @@ from inspector.ui.webhooks.webhook_dialogs import CreateWebhookDialog
 from inspector.ui.webhooks.webhooks_dock import add_webhooks_dock
 from inspector.ui.webhooks.webhooks_panel import KEY_PROFILE, LISTENER_PATH
 from tests.fake_tunnel_agent import FakeAgent, ngrok_tunnels
-from tests.ui.fixtures_webhooks import *  # noqa: F403 - fixtures
-from tests.ui.fixtures_webhooks import (
+from tests.ui.webhooks.helpers import (
     ACCESS_TOKEN,
     GRACE,
     FakeClock,
@@ -221,13 +220,13 @@ def test_new_user_flow_in_the_real_window(
     from PySide6.QtWidgets import QDockWidget
 
     from inspector.ui.events.events_model import COL_VERDICT, SummaryRole
-    from tests.ui.fixtures_webhooks import _test_sandbox
+    from tests.ui.webhooks.helpers import quick_sandbox
 
     window = make_window(
         store,
         listener,
         detect=partial(detect_tunnel, ngrok_ports=[], cloudflared_ports=[]),
-        sandbox_factory=_test_sandbox,
+        sandbox_factory=quick_sandbox,
     )
     dock = add_webhooks_dock(window, settings)
     panel = dock.panel

@@ -13,8 +13,7 @@ from inspector.core.capture.listener import Listener
 from inspector.core.store.event_store import EventStore
 from inspector.ui.dialogs.rules_dialog import RulesDialog
 from inspector.ui.window.rules_indicator import RuleSetWatcher, RulesIndicator
-from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
-from tests.ui.fixtures_actions import WAIT, envelope, post_delivery
+from tests.ui.helpers import WAIT, envelope, post_delivery
 
 
 def make(

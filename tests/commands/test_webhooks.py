@@ -35,11 +35,6 @@ def sandbox() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def config_dir(tmp_path: Path) -> Path:
-    return tmp_path / "config"
-
-
-@pytest.fixture
 def cli(sandbox: SandboxServer, config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     """Run `webhook-inspector webhooks <action> ...` in-process against the sandbox."""
     monkeypatch.setenv("SANDBOX_ACCESS", ACCESS)

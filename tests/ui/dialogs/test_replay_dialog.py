@@ -15,8 +15,7 @@ from inspector.ui.dialogs.replay_dialog import ReplayDialog
 from inspector.ui.dialogs.send_targets import LISTENER, OTHER
 from inspector.ui.runner import Runner
 from tests.core.target_server import TargetServer
-from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
-from tests.ui.fixtures_actions import WAIT, GatedTarget, envelope, store_events
+from tests.ui.helpers import WAIT, GatedTarget, envelope, store_events
 
 
 def test_replay_500_with_cancel_halfway(

@@ -18,8 +18,7 @@ from inspector.ui.events.events_model import COL_TIME
 from inspector.ui.runner import Runner
 from inspector.ui.window.main_window import MainWindow
 from tests.import_samples import HOSTILE_NDJSON, good_line, write_lines
-from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
-from tests.ui.fixtures_actions import WAIT
+from tests.ui.helpers import WAIT
 
 
 def test_rows_with_out_of_range_times_paint_and_say_so(

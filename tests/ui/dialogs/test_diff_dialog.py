@@ -8,8 +8,7 @@ from inspector.core.capture.listener import Listener
 from inspector.core.store.event_store import EventStore
 from inspector.ui.dialogs.diff_dialog import KIND_COLOURS, DiffDialog
 from inspector.ui.runner import Runner
-from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
-from tests.ui.fixtures_actions import WAIT, envelope, post_delivery, store_events
+from tests.ui.helpers import WAIT, envelope, post_delivery, store_events
 
 
 def open_diff(qtbot: Any, store: EventStore, a: int, b: int) -> DiffDialog:

@@ -13,8 +13,7 @@ from inspector.core.store.event_store import EventStore
 from inspector.ui.dialogs.export_dialog import CURL, FIXTURES, HAR, NDJSON, ExportDialog
 from inspector.ui.dialogs.import_dialog import ImportDialog
 from inspector.ui.runner import Runner
-from tests.ui.fixtures_actions import *  # noqa: F403 - fixtures
-from tests.ui.fixtures_actions import WAIT, envelope, store_events
+from tests.ui.helpers import WAIT, envelope, store_events
 
 
 def row(e: StoredEvent) -> tuple[Any, ...]:

@@ -10,7 +10,7 @@ import pytest
 from inspector.core.store.event_store import EventStore
 from inspector.ui.bridge import CommitNotice, EventBridge
 from inspector.ui.events.events_model import EventsModel
-from tests.ui.test_events_model import model_seqs, new_event
+from tests.ui.events.helpers import model_seqs, new_event
 
 
 class CountingStore:

@@ -1,50 +1,34 @@
-"""Fixtures for the act-on-events widgets: settings on a temp file, stored events, a gated target.
-
-Import into a test module with `from tests.ui.fixtures_actions import *`.
-"""
+"""Helpers for the window and dialog tests (plain functions; the fixtures live in conftest.py)."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 import requests
-from PySide6.QtCore import QSettings, QThreadPool
 
 from inspector.core.capture.listener import Listener
 from inspector.core.events import NewEvent
 from inspector.core.store.event_store import EventStore
 from tests.core.target_server import TargetServer
 
-__all__ = [
-    "GatedTarget",
-    "drain_pool",
-    "post_delivery",
-    "settings",
-    "store_events",
-]
-
 WAIT = 10_000  # ms, for qtbot.waitUntil / waitSignal
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> QSettings:
-    return QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def drain_pool() -> Iterator[None]:
-    """After the test, wait for pool jobs (a forwarder closing, a send) so none outlives its store."""
-    yield
-    QThreadPool.globalInstance().waitForDone(15_000)
+Post = Callable[..., requests.Response]  # the `post` fixture: a delivery to the test's listener
 
 
 def envelope(event_id: str, identifier: str, data: dict[str, Any]) -> dict[str, Any]:
     return {"event_id": event_id, "event_identifier": identifier, "data": data}
+
+
+def numbered_envelope(n: int, event_type: str = "transaction.created", **data: Any) -> dict[str, Any]:
+    """A delivery shaped like the provider's (event_id, event_identifier, data), numbered."""
+    return {
+        "event_id": f"evt_{n:06d}",
+        "event_identifier": event_type,
+        "data": {"id": f"txn_{n:06d}", "amount": 1250 + n, "currency": "USD", **data},
+    }
 
 
 def store_events(store: EventStore, bodies: list[dict[str, Any]], *, path: str = "/hooks") -> list[int]:

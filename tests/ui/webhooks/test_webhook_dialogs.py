@@ -22,13 +22,12 @@ from inspector.core.store.event_store import EventStore
 from inspector.sandbox.server import SandboxServer
 from inspector.ui.webhooks.webhook_dialogs import CreateWebhookDialog, UpdateWebhookDialog
 from inspector.ui.webhooks.webhooks_panel import LISTENER_PATH, WebhooksPanel
-from tests.ui.fixtures_webhooks import *  # noqa: F403 - fixtures
-from tests.ui.fixtures_webhooks import (
+from tests.ui.webhooks.helpers import (
     ACCESS_TOKEN,
     GRACE,
     FakeClock,
     add_profile,
-    post_delivery,
+    post_signed,
     sandbox_webhooks,
 )
 
@@ -208,7 +207,7 @@ def test_test_event_lands_verified_and_old_token_is_rejected_after_grace(
     assert f"Old token of {webhook_id} still accepted for 5:00" in panel.grace_label.text()
 
     # Within the grace period the old token still passes, and names the webhook.
-    inside = post_delivery(listener.url + "/hooks", old_token, "evt_old_inside")
+    inside = post_signed(listener.url + "/hooks", old_token, "evt_old_inside")
     assert inside.status_code == 200
     qtbot.waitUntil(lambda: bool(events_of(store, "evt_old_inside")), timeout=WAIT)
     assert events_of(store, "evt_old_inside")[0].webhook_id == webhook_id
@@ -217,7 +216,7 @@ def test_test_event_lands_verified_and_old_token_is_rejected_after_grace(
     clock.advance(GRACE + 1)
     panel.update_grace()
     assert not panel.grace_label.isVisible()
-    after = post_delivery(listener.url + "/hooks", old_token, "evt_old_after")
+    after = post_signed(listener.url + "/hooks", old_token, "evt_old_after")
     assert after.status_code == 401
     # A rejected delivery is recorded without parsing its body, so look it up by status.
     qtbot.waitUntil(lambda: bool(store.query("status:401")), timeout=WAIT)

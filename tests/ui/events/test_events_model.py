@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -24,26 +23,7 @@ from inspector.ui.events.events_model import (
     SeqRole,
     SummaryRole,
 )
-
-TYPES = ("transaction.created", "card.created", "transaction.settled")
-
-
-def new_event(
-    n: int, *, status: int = 200, path: str | None = None, event_type: str | None = None
-) -> NewEvent:
-    kind = event_type or TYPES[n % len(TYPES)]
-    body = json.dumps({"event_id": f"evt_{n}", "event_identifier": kind, "data": {"n": n}}).encode()
-    return NewEvent(
-        received_at=1_790_000_000.0 + n,
-        method="POST",
-        path=path or f"/hooks/{n % 7}",
-        query="",
-        headers=(("Content-Type", "application/json"),),
-        body=body + b" " * (n % 13),
-        status=status,
-        event_id=f"evt_{n}",
-        event_identifier=kind,
-    )
+from tests.ui.events.helpers import TYPES, model_seqs, new_event
 
 
 def commit(store: EventStore, model: EventsModel, events: list[NewEvent]) -> None:
@@ -51,10 +31,6 @@ def commit(store: EventStore, model: EventsModel, events: list[NewEvent]) -> Non
     stored = store.insert_many(events)
     types = frozenset(e.event_identifier for e in stored if e.event_identifier)
     model.on_committed(CommitNotice(max(e.seq for e in stored), len(stored), types))
-
-
-def model_seqs(model: EventsModel) -> list[int]:
-    return list(model.loaded_seqs())
 
 
 def load_all(model: EventsModel) -> None:

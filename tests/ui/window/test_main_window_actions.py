@@ -31,7 +31,7 @@ from inspector.ui.dialogs.send_targets import LISTENER
 from inspector.ui.events.events_model import COL_FORWARD, HEADERS, SeqRole
 from inspector.ui.window.main_window import FORWARDING_TAB, MainWindow
 from tests.core.target_server import TargetServer
-from tests.ui.fixtures_actions import drain_pool, store_events  # noqa: F401 - drain_pool: a fixture
+from tests.ui.helpers import store_events
 
 WAIT = 10_000
 

@@ -17,7 +17,7 @@ from inspector.core.capture.listener import Listener, ListenerConfig
 from inspector.core.provider.webhook_index import KnownWebhook, WebhookIndex
 from inspector.core.store.event_store import EventStore
 from inspector.ui.window.main_window import MainWindow
-from tests.ui.fixtures_actions import WAIT
+from tests.ui.helpers import WAIT
 
 BODY = {"event_id": "evt_w", "event_identifier": "card.created", "data": {}}
 

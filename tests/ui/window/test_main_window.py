@@ -32,7 +32,7 @@ from inspector.core.store.event_store import EventStore
 from inspector.ui.events.events_model import COL_TYPE, COL_VERDICT, SeqRole
 from inspector.ui.session import InspectorSession
 from inspector.ui.window.main_window import MainWindow, build_main_window
-from tests.ui.conftest import Post, envelope
+from tests.ui.helpers import Post, numbered_envelope
 
 
 def rows(window: MainWindow) -> int:
@@ -52,7 +52,7 @@ def type_filter(qtbot: Any, window: MainWindow, text: str) -> None:
 
 
 def stored(n: int, event_type: str = "transaction.created", **overrides: Any) -> NewEvent:
-    body = json.dumps(envelope(n, event_type)).encode()
+    body = json.dumps(numbered_envelope(n, event_type)).encode()
     fields: dict[str, Any] = {
         "received_at": 1_790_000_000.0 + n,
         "method": "POST",
@@ -88,7 +88,7 @@ def test_widgets_carry_stable_object_names(window: MainWindow) -> None:
 
 def test_posted_delivery_appears_as_a_row(qtbot: Any, window: MainWindow, post: Post) -> None:
     assert rows(window) == 0
-    response = post(envelope(1, "card.activated"))
+    response = post(numbered_envelope(1, "card.activated"))
     assert response.status_code == 200
     qtbot.waitUntil(lambda: rows(window) == 1, timeout=5000)
     index = window.model.index(0, COL_TYPE)
@@ -100,8 +100,8 @@ def test_posted_delivery_appears_as_a_row(qtbot: Any, window: MainWindow, post: 
 
 
 def test_verdicts_show_as_badges(qtbot: Any, window: MainWindow, post: Post) -> None:
-    post(envelope(1))
-    post(envelope(1))  # redelivery: duplicate
+    post(numbered_envelope(1))
+    post(numbered_envelope(1))  # redelivery: duplicate
     post({"hello": "world"})  # JSON but not the envelope
     post(b"{not json")  # 400, still recorded
     qtbot.waitUntil(lambda: rows(window) == 4, timeout=5000)
@@ -114,7 +114,7 @@ def test_verdicts_show_as_badges(qtbot: Any, window: MainWindow, post: Post) -> 
 
 def test_filter_narrows_and_bad_query_shows_its_error(qtbot: Any, window: MainWindow, post: Post) -> None:
     for n, kind in enumerate(["transaction.created", "card.created", "transaction.settled"]):
-        post(envelope(n, kind))
+        post(numbered_envelope(n, kind))
     post(b"{broken")
     qtbot.waitUntil(lambda: rows(window) == 4, timeout=5000)
 
@@ -144,7 +144,7 @@ def test_filter_narrows_and_bad_query_shows_its_error(qtbot: Any, window: MainWi
 
 def test_event_type_dropdown_narrows(qtbot: Any, window: MainWindow, post: Post) -> None:
     for n, kind in enumerate(["card.created", "card.created", "transaction.created"]):
-        post(envelope(n, kind))
+        post(numbered_envelope(n, kind))
     qtbot.waitUntil(lambda: rows(window) == 3, timeout=5000)
     combo = window.findChild(QComboBox, "eventTypeCombo")
     qtbot.waitUntil(lambda: combo.count() == 3, timeout=5000)  # "All" + two types
@@ -158,7 +158,7 @@ def test_event_type_dropdown_narrows(qtbot: Any, window: MainWindow, post: Post)
 
 
 def test_selecting_a_row_fills_the_panes(qtbot: Any, window: MainWindow, post: Post) -> None:
-    post(envelope(7, "transaction.created", memo="coffee"), path="/webhooks?source=test")
+    post(numbered_envelope(7, "transaction.created", memo="coffee"), path="/webhooks?source=test")
     qtbot.waitUntil(lambda: rows(window) == 1, timeout=5000)
     window.select_row(0)
     seq = window.model.index(0, 0).data(SeqRole)
@@ -174,7 +174,7 @@ def test_selecting_a_row_fills_the_panes(qtbot: Any, window: MainWindow, post: P
 
 def test_keyboard_moves_copies_and_finds(qtbot: Any, window: MainWindow, post: Post) -> None:
     for n in range(3):
-        post(envelope(n))
+        post(numbered_envelope(n))
     qtbot.waitUntil(lambda: rows(window) == 3, timeout=5000)
     window.select_row(0)
     window.activateWindow()
@@ -184,7 +184,7 @@ def test_keyboard_moves_copies_and_finds(qtbot: Any, window: MainWindow, post: P
     assert window.panes.current_event().event_id == "evt_000001"
 
     qtbot.keyClick(window.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
-    assert json.loads(QGuiApplication.clipboard().text()) == envelope(1)
+    assert json.loads(QGuiApplication.clipboard().text()) == numbered_envelope(1)
     # Release the panes' QMimeData while the application is alive (PySide crashes at exit otherwise).
     QGuiApplication.clipboard().clear()
 
@@ -197,13 +197,13 @@ def test_keyboard_moves_copies_and_finds(qtbot: Any, window: MainWindow, post: P
 
 
 def test_pause_holds_rows_and_resume_shows_them(qtbot: Any, window: MainWindow, post: Post) -> None:
-    post(envelope(0))
+    post(numbered_envelope(0))
     qtbot.waitUntil(lambda: rows(window) == 1, timeout=5000)
     pause = window.findChild(QToolButton, "pauseButton")
     pause.click()
     assert window.model.paused
     for n in range(1, 4):
-        post(envelope(n))
+        post(numbered_envelope(n))
     label = window.findChild(QLabel, "statusPausedCount")
     qtbot.waitUntil(lambda: label.text() == "3 new while paused", timeout=5000)
     assert rows(window) == 1
@@ -214,10 +214,10 @@ def test_pause_holds_rows_and_resume_shows_them(qtbot: Any, window: MainWindow, 
 
 
 def test_follow_selects_the_newest(qtbot: Any, window: MainWindow, post: Post) -> None:
-    post(envelope(0))
+    post(numbered_envelope(0))
     qtbot.waitUntil(lambda: rows(window) == 1, timeout=5000)
     window.findChild(QToolButton, "followToggle").click()
-    response = post(envelope(1))
+    response = post(numbered_envelope(1))
     newest = response.json()["seq"]
     qtbot.waitUntil(lambda: window.panes.current_event() is not None, timeout=5000)
     qtbot.waitUntil(lambda: window.panes.current_event().seq == newest, timeout=5000)
@@ -228,7 +228,7 @@ def test_clear_history_after_confirmation(
     qtbot: Any, window: MainWindow, post: Post, store: EventStore
 ) -> None:
     for n in range(3):
-        post(envelope(n))
+        post(numbered_envelope(n))
     qtbot.waitUntil(lambda: rows(window) == 3, timeout=5000)
     window.findChild(QToolButton, "clearHistoryButton").click()
     box = window.clear_dialog
@@ -242,15 +242,15 @@ def test_clear_history_after_confirmation(
     qtbot.waitUntil(lambda: rows(window) == 0, timeout=10_000)
     assert store.count() == 0
     qtbot.waitUntil(lambda: window.status.count_label.text() == "0 events", timeout=5000)
-    post(envelope(9))  # still listening afterwards
+    post(numbered_envelope(9))  # still listening afterwards
     qtbot.waitUntil(lambda: rows(window) == 1, timeout=5000)
 
 
 def test_duplicate_link_selects_the_earlier_delivery(qtbot: Any, window: MainWindow, post: Post) -> None:
-    first = post(envelope(1)).json()["seq"]
+    first = post(numbered_envelope(1)).json()["seq"]
     for n in range(2, 6):
-        post(envelope(n))
-    post(envelope(1))  # redelivery of evt_000001
+        post(numbered_envelope(n))
+    post(numbered_envelope(1))  # redelivery of evt_000001
     qtbot.waitUntil(lambda: rows(window) == 6, timeout=5000)
     type_filter(qtbot, window, "is:duplicate")
     qtbot.waitUntil(lambda: rows(window) == 1, timeout=5000)
@@ -265,7 +265,7 @@ def test_duplicate_link_selects_the_earlier_delivery(qtbot: Any, window: MainWin
 
 def test_big_body_opens_without_hanging(qtbot: Any, window: MainWindow, post: Post) -> None:
     items = [{"i": i, "memo": "x" * 40} for i in range(75_000)]
-    body = envelope(1, items=items)
+    body = numbered_envelope(1, items=items)
     assert 4_500_000 < len(json.dumps(body)) < 5 * 1024 * 1024  # just under the listener's limit
     assert post(body).status_code == 200
     post(b"[" * 100_000 + b"]" * 100_000)  # too deep: rejected (400) but recorded
@@ -291,7 +291,7 @@ def test_burst_from_four_threads_is_coalesced(qtbot: Any, window: MainWindow, li
             with requests.Session() as session:
                 for i in range(per_thread):
                     n = t * per_thread + i
-                    r = session.post(listener.url + "/webhooks", json=envelope(n), timeout=10)
+                    r = session.post(listener.url + "/webhooks", json=numbered_envelope(n), timeout=10)
                     assert r.status_code == 200
         except BaseException as exc:
             errors.append(exc)
@@ -324,7 +324,7 @@ def test_history_and_layout_survive_a_restart(
     try:
         first = make_window(store, listener)
         for n in range(3):
-            requests.post(listener.url + "/webhooks", json=envelope(n), timeout=10)
+            requests.post(listener.url + "/webhooks", json=numbered_envelope(n), timeout=10)
         qtbot.waitUntil(lambda: first.model.rowCount() == 3, timeout=5000)
         first.table.setColumnWidth(COL_TYPE, 333)
         first.resize(640, 480)  # within the offscreen 800x600 screen
@@ -375,7 +375,7 @@ def test_taken_port_opens_the_window_with_an_offer(
         assert window.listener.port != taken
         assert announced == [window.listener.url]
         assert window.findChild(QLabel, "statusListenerUrl").text() == window.listener.url
-        requests.post(window.listener.url + "/webhooks", json=envelope(1), timeout=10)
+        requests.post(window.listener.url + "/webhooks", json=numbered_envelope(1), timeout=10)
         qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=5000)
     finally:
         window.close()
@@ -415,7 +415,7 @@ def test_gui_command_prints_its_url_and_stops_cleanly(tmp_path: Path) -> None:
         first = wait_until(lambda: lines and lines[0], timeout=30)
         assert first.startswith("listening on http://127.0.0.1:")
         url = first.split()[-1]
-        assert requests.post(url + "/webhooks", json=envelope(1), timeout=10).status_code == 200
+        assert requests.post(url + "/webhooks", json=numbered_envelope(1), timeout=10).status_code == 200
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
         assert "Traceback" not in proc.stderr.read()
