@@ -135,22 +135,6 @@ def local_time(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", lt) + f".{int(ts * 1000) % 1000:03d}"
 
 
-def _seq_range(flt: Filter, after: int, upto: int) -> Filter:
-    """`flt` restricted to after < seq <= upto (a primary-key range, cheap for a short span)."""
-    where = "seq > ? AND seq <= ?" + (f" AND ({flt.where})" if flt.where else "")
-    return Filter(where, (after, upto, *flt.params))
-
-
-def _seq_upto(flt: Filter, upto: int) -> Filter:
-    """`flt` restricted to seq <= upto, for counting a whole history.
-
-    The unary + keeps SQLite from turning the bound into a rowid range over the table itself (a
-    read of every row, 1.4 s for a million events); a covering index scan counts in ~0.2 s.
-    """
-    where = "+seq <= ?" + (f" AND ({flt.where})" if flt.where else "")
-    return Filter(where, (upto, *flt.params))
-
-
 def _sort_value(summary: EventSummary, key: str) -> tuple[int, Any]:
     """SQLite's order for one column: NULL sorts before any value; text compares like Python's."""
     value = getattr(summary, key)
@@ -472,19 +456,19 @@ class EventsModel(QAbstractTableModel):
         self._runner.submit(("count", self._generation, bounds), lambda: self._count_upto(flt, *bounds))
 
     def _count_upto(self, flt: Filter, total_upto: int, matching_upto: int) -> tuple[int, int]:
-        total = self._store.count(_seq_upto(Filter(""), total_upto))
+        total = self._store.count(upto=total_upto)
         if flt.empty and matching_upto == total_upto:
             return total, total
-        return self._store.count(_seq_upto(flt, matching_upto)), total
+        return self._store.count(flt, upto=matching_upto), total
 
     def _apply_counts(self, bounds: tuple[int, int], counts: tuple[int, int]) -> None:
         total_upto, matching_upto = bounds
         matching, total = counts
         if self._total_upto > total_upto:
-            total += self._store.count(_seq_range(Filter(""), total_upto, self._total_upto))
+            total += self._store.count(after=total_upto, upto=self._total_upto)
         self._total_upto = max(self._total_upto, total_upto)
         if self._last_seq > matching_upto:
-            matching += self._store.count(_seq_range(self._filter, matching_upto, self._last_seq))
+            matching += self._store.count(self._filter, after=matching_upto, upto=self._last_seq)
         self.set_counts(matching, total)
 
     def _on_job_done(self, tag: object, result: object) -> None:

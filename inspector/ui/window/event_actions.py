@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QDialog, QMenu, QToolBar
 
 from inspector.core.actions.response_rules import RuleSet
 from inspector.core.capture.listener import Listener
-from inspector.core.store.filter_query import Filter
 from inspector.ui.detail.action_results import ActionResultsView
 from inspector.ui.dialogs.diff_dialog import DiffDialog
 from inspector.ui.dialogs.edit_send_dialog import EditSendDialog
@@ -44,7 +43,6 @@ FORWARDING_TAB = "Forwarding"
 # Forward results are gathered this long and shown with one summary query (bodies not read):
 # with forwarding on, a burst of deliveries brings a burst of results.
 FORWARD_REFRESH_MS = 100
-SUMMARY_CHUNK = 500  # seqs per "seq IN (...)" query
 
 TokenSource = Callable[[], str | None]
 
@@ -312,10 +310,7 @@ class EventActions(QObject):
 
     def _show_forward_results(self) -> None:
         seqs, self._forwarded = sorted(self._forwarded), set()
-        for i in range(0, len(seqs), SUMMARY_CHUNK):
-            chunk = seqs[i : i + SUMMARY_CHUNK]
-            flt = Filter(f"seq IN ({','.join('?' * len(chunk))})", tuple(chunk))
-            self.window.model.update_summaries(self.store.query(flt, limit=len(chunk)))
+        self.window.model.update_summaries(self.store.summaries(seqs))
         if self.window.selected_seq in seqs:
             self.window.show_selected_again()
 
