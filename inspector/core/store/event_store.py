@@ -12,6 +12,17 @@ from typing import Any
 from inspector.core import events as ev
 from inspector.core.events import EventSummary, NewEvent, StoredEvent
 from inspector.core.paths import DB_FILENAME, DataDirError, ensure_dir
+from inspector.core.store.columns import (
+    FULL_SELECT,
+    INSERT_HEAD,
+    PREPARED_AT,
+    ROW_MARKS,
+    SUMMARY_SELECT,
+    inserted_event,
+    prepare_row,
+    read_full,
+    read_summary,
+)
 from inspector.core.store.connection import (
     ReadOnlyStoreError,
     check_schema,
@@ -34,14 +45,11 @@ SORTABLE = (
     "status",
     "body_size",
 )
-_INSERT_HEAD = (
-    "INSERT INTO events (received_at, method, path, query, headers, body, body_size, status,"
-    " duration_ms, event_id, event_identifier, flags, webhook_id, remote_addr, error, duplicate_of)"
-    " VALUES "
-)
-_ROW_MARKS = "(" + ",".join("?" * 16) + ")"
-_FLAGS_COLUMN = 11  # index of flags in a prepare_row tuple
-# Rows per INSERT statement: 16 variables a row stays far below SQLite's bound-variable limit
+_FLAGS_AT = PREPARED_AT["flags"]
+# What makes two rows the same delivery (an import of an export of this history): compared as stored.
+_SAME_DELIVERY = ("method", "path", "query", "headers", "body", "status")
+_SAME_AT = tuple(PREPARED_AT[name] for name in _SAME_DELIVERY)
+# Rows per INSERT statement: at 16 or so variables a row, far below SQLite's bound-variable limit
 # (32,766 in current builds, 999 in builds before 3.32 — then a batch this large fails loudly).
 _CHUNK_ROWS = 1000
 # Seqs per "seq IN (...)" read: under the 999 bound variables of older SQLite builds.
@@ -61,26 +69,10 @@ WITH RECURSIVE t(v) AS (
 )
 SELECT v FROM t WHERE v IS NOT NULL
 """
-_SUMMARY_COLUMNS = (
-    "seq, received_at, method, path, event_id, event_identifier, status, body_size, flags, "
-    "webhook_id, duplicate_of, forward_status"
-)
-_FULL_COLUMNS = (
-    "seq, received_at, method, path, query, headers, body, body_size, status, duration_ms, event_id, "
-    "event_identifier, flags, webhook_id, duplicate_of, remote_addr, error, extra"
-)
 
 
 class StoreError(Exception):
     """The store cannot be opened or written; the message is for the user."""
-
-
-def _encode_flags(flags: Sequence[str]) -> str:
-    return "," + "".join(f"{f}," for f in flags)
-
-
-def _decode_flags(text: str) -> tuple[str, ...]:
-    return tuple(f for f in text.split(",") if f)
 
 
 class EventStore:
@@ -218,11 +210,11 @@ class EventStore:
                 if dup_of[i] is None:
                     params.extend(row)
                 else:
-                    flags = row[_FLAGS_COLUMN] + "duplicate,"
-                    params.extend((*row[:_FLAGS_COLUMN], flags, *row[_FLAGS_COLUMN + 1 :]))
+                    flags = row[_FLAGS_AT] + "duplicate,"
+                    params.extend((*row[:_FLAGS_AT], flags, *row[_FLAGS_AT + 1 :]))
                 params.append(dup_of[i])
             if n <= _CHUNK_ROWS and not in_batch:
-                last = int(conn.execute(_INSERT_HEAD + ",".join([_ROW_MARKS] * n), params).lastrowid or 0)
+                last = int(conn.execute(INSERT_HEAD + ",".join([ROW_MARKS] * n), params).lastrowid or 0)
             else:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -231,7 +223,7 @@ class EventStore:
                     for start in range(0, n, _CHUNK_ROWS):
                         count = min(_CHUNK_ROWS, n - start)
                         chunk = params[start * width : (start + count) * width]
-                        sql = _INSERT_HEAD + ",".join([_ROW_MARKS] * count)
+                        sql = INSERT_HEAD + ",".join([ROW_MARKS] * count)
                         last = int(conn.execute(sql, chunk).lastrowid or 0)
                     first = last - n + 1  # one writer, one transaction: consecutive seqs
                     for i, j in in_batch.items():
@@ -246,7 +238,7 @@ class EventStore:
                         conn.execute("ROLLBACK")
                     raise
         first = last - n + 1
-        return [_stored(first + i, e, dup_of[i]) for i, e in enumerate(new_events)]
+        return [_inserted(first + i, e, dup_of[i]) for i, e in enumerate(new_events)]
 
     @staticmethod
     def _first_accepted(conn: sqlite3.Connection, event_ids: set[str]) -> dict[str, int]:
@@ -303,8 +295,8 @@ class EventStore:
     # -- reading -------------------------------------------------------------------------------
 
     def get(self, seq: int) -> StoredEvent | None:
-        row = self._conn().execute(f"SELECT {_FULL_COLUMNS} FROM events WHERE seq = ?", (seq,)).fetchone()
-        return _full(row) if row else None
+        row = self._conn().execute(f"SELECT {FULL_SELECT} FROM events WHERE seq = ?", (seq,)).fetchone()
+        return read_full(row) if row else None
 
     def query(
         self,
@@ -323,18 +315,18 @@ class EventStore:
         if order_by == "seq" and len(flt._type_globs) == 1:
             rows = self._query_per_type(flt, limit, offset, direction)
             if rows is not None:
-                return [_summary(r) for r in rows]
+                return [read_summary(r) for r in rows]
         # seq as the tie-breaker keeps paging stable when many rows share a sort value.
         order = f"{order_by} {direction}" + ("" if order_by == "seq" else f", seq {direction}")
         rows = (
             self._conn()
             .execute(
-                f"SELECT {_SUMMARY_COLUMNS} FROM events {_where(flt)} ORDER BY {order} LIMIT ? OFFSET ?",
+                f"SELECT {SUMMARY_SELECT} FROM events {_where(flt)} ORDER BY {order} LIMIT ? OFFSET ?",
                 (*flt._params, limit, offset),
             )
             .fetchall()
         )
-        return [_summary(r) for r in rows]
+        return [read_summary(r) for r in rows]
 
     def _query_per_type(
         self, flt: Filter, limit: int, offset: int, direction: str
@@ -353,7 +345,7 @@ class EventStore:
         if len(types) > 64:
             return None
         branch = (
-            f"SELECT * FROM (SELECT {_SUMMARY_COLUMNS} FROM events"
+            f"SELECT * FROM (SELECT {SUMMARY_SELECT} FROM events"
             f" {_where(flt, 'event_identifier = ?')} ORDER BY seq {direction} LIMIT ?)"
         )
         sql = " UNION ALL ".join([branch] * len(types)) + f" ORDER BY seq {direction} LIMIT ? OFFSET ?"
@@ -370,12 +362,12 @@ class EventStore:
         rows = (
             self._conn()
             .execute(
-                f"SELECT {_SUMMARY_COLUMNS} FROM events {_where(flt, 'seq > ?')} ORDER BY seq ASC LIMIT ?",
+                f"SELECT {SUMMARY_SELECT} FROM events {_where(flt, 'seq > ?')} ORDER BY seq ASC LIMIT ?",
                 (after_seq, *flt._params, limit),
             )
             .fetchall()
         )
-        return [_summary(r) for r in rows]
+        return [read_summary(r) for r in rows]
 
     def summaries(self, seqs: Iterable[int]) -> list[EventSummary]:
         """The summaries of these events (those still stored), oldest first."""
@@ -384,7 +376,7 @@ class EventStore:
         for start in range(0, len(ordered), _IN_CHUNK):
             chunk = ordered[start : start + _IN_CHUNK]
             sql, params = _summaries_statement(chunk)
-            found.extend(_summary(r) for r in self._conn().execute(sql, params))
+            found.extend(read_summary(r) for r in self._conn().execute(sql, params))
         return found
 
     def count(
@@ -420,26 +412,26 @@ class EventStore:
                 rows = (
                     self._conn()
                     .execute(
-                        f"SELECT {_FULL_COLUMNS} FROM events {_where(flt, f'seq IN ({marks})')} ORDER BY seq",
+                        f"SELECT {FULL_SELECT} FROM events {_where(flt, f'seq IN ({marks})')} ORDER BY seq",
                         (*chunk, *flt._params),
                     )
                     .fetchall()
                 )
-                yield from (_full(r) for r in rows)
+                yield from (read_full(r) for r in rows)
             return
         last = 0
         while True:
             rows = (
                 self._conn()
                 .execute(
-                    f"SELECT {_FULL_COLUMNS} FROM events {_where(flt, 'seq > ?')} ORDER BY seq LIMIT ?",
+                    f"SELECT {FULL_SELECT} FROM events {_where(flt, 'seq > ?')} ORDER BY seq LIMIT ?",
                     (last, *flt._params, batch),
                 )
                 .fetchall()
             )
             if not rows:
                 return
-            yield from (_full(r) for r in rows)
+            yield from (read_full(r) for r in rows)
             last = rows[-1][0]
 
     def already_stored(self, news: Sequence[NewEvent], *, upto_seq: int) -> list[bool]:
@@ -460,7 +452,7 @@ class EventStore:
             marks = ",".join(["(?)"] * len(chunk))
             rows = conn.execute(
                 f"WITH w(t) AS (VALUES {marks})"
-                " SELECT w.t, e.method, e.path, e.query, e.headers, e.body, e.status FROM w"
+                f" SELECT w.t, {', '.join(f'e.{name}' for name in _SAME_DELIVERY)} FROM w"
                 " JOIN events e ON e.received_at >= w.t - ? AND e.received_at < w.t + ?"
                 " WHERE e.seq <= ?",
                 (*chunk, _SAME_TIME_BEFORE, _SAME_TIME_AFTER, upto_seq),
@@ -474,7 +466,7 @@ class EventStore:
                 result.append(False)
                 continue
             row = prepare_row(e)
-            result.append((row[1], row[2], row[3], row[4], bytes(row[5]), row[7]) in candidates)
+            result.append(tuple(_hashable(row[i]) for i in _SAME_AT) in candidates)
         return result
 
     def interrupt_checks(self) -> None:
@@ -533,102 +525,15 @@ def _count_statement(flt: Filter, after: int | None, upto: int | None) -> tuple[
 
 def _summaries_statement(seqs: Sequence[int]) -> tuple[str, tuple[object, ...]]:
     marks = ",".join("?" * len(seqs))
-    return f"SELECT {_SUMMARY_COLUMNS} FROM events WHERE seq IN ({marks}) ORDER BY seq", tuple(seqs)
+    return f"SELECT {SUMMARY_SELECT} FROM events WHERE seq IN ({marks}) ORDER BY seq", tuple(seqs)
 
 
-def prepare_row(e: NewEvent) -> tuple[Any, ...]:
-    return (
-        e.received_at,
-        e.method,
-        e.path,
-        e.query,
-        json.dumps([list(h) for h in e.headers]),
-        e.body,
-        len(e.body) if e.body_size is None else e.body_size,
-        e.status,
-        e.duration_ms,
-        e.event_id,
-        e.event_identifier,
-        _encode_flags(e.flags),
-        e.webhook_id,
-        e.remote_addr,
-        e.error,
-    )
-
-
-def _stored(seq: int, e: NewEvent, duplicate_of: int | None) -> StoredEvent:
+def _inserted(seq: int, e: NewEvent, duplicate_of: int | None) -> StoredEvent:
     flags = e.flags
     if duplicate_of is not None and ev.FLAG_DUPLICATE not in flags:
         flags = (*flags, ev.FLAG_DUPLICATE)
-    return StoredEvent(
-        seq=seq,
-        received_at=e.received_at,
-        method=e.method,
-        path=e.path,
-        query=e.query,
-        headers=e.headers,
-        body=e.body,
-        body_size=len(e.body) if e.body_size is None else e.body_size,
-        status=e.status,
-        duration_ms=e.duration_ms,
-        event_id=e.event_id,
-        event_identifier=e.event_identifier,
-        flags=flags,
-        webhook_id=e.webhook_id,
-        duplicate_of=duplicate_of,
-        remote_addr=e.remote_addr,
-        error=e.error,
-    )
+    return inserted_event(e, seq=seq, duplicate_of=duplicate_of, flags=flags)
 
 
-def _summary(r: tuple[Any, ...]) -> EventSummary:
-    return EventSummary(
-        seq=r[0],
-        received_at=r[1],
-        method=r[2],
-        path=r[3],
-        event_id=r[4],
-        event_identifier=r[5],
-        status=r[6],
-        body_size=r[7],
-        flags=_decode_flags(r[8]),
-        webhook_id=r[9],
-        duplicate_of=r[10],
-        forward_status=r[11],
-    )
-
-
-def _full(r: tuple[Any, ...]) -> StoredEvent:
-    return StoredEvent(
-        seq=r[0],
-        received_at=r[1],
-        method=r[2],
-        path=r[3],
-        query=r[4],
-        headers=_headers(r[5]),
-        body=bytes(r[6]),
-        body_size=r[7],
-        status=r[8],
-        duration_ms=r[9],
-        event_id=r[10],
-        event_identifier=r[11],
-        flags=_decode_flags(r[12]),
-        webhook_id=r[13],
-        duplicate_of=r[14],
-        remote_addr=r[15],
-        error=r[16],
-        extra=json.loads(r[17]) if r[17] else {},
-    )
-
-
-def _headers(text: str) -> tuple[tuple[str, str], ...]:
-    pairs = tuple((str(k), str(v)) for k, v in json.loads(text))
-    if "\\ud" not in text:
-        return pairs
-    # A lone surrogate (json.dumps writes it as a backslash-u escape; an older importer let some
-    # in) cannot be encoded by any exporter or terminal: show U+FFFD in its place. The file keeps it.
-    return tuple((_printable_unicode(k), _printable_unicode(v)) for k, v in pairs)
-
-
-def _printable_unicode(text: str) -> str:
-    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+def _hashable(value: Any) -> Any:
+    return bytes(value) if isinstance(value, bytearray | memoryview) else value
