@@ -24,6 +24,7 @@ from inspector.ui.events.events_model import (
     SeqRole,
     SummaryRole,
 )
+from inspector.ui.runner import Runner
 
 TYPES = ("transaction.created", "card.created", "transaction.settled")
 
@@ -64,7 +65,7 @@ def load_all(model: EventsModel) -> None:
 
 @pytest.fixture
 def model(store: EventStore, own: Callable[[Any], Any]) -> EventsModel:
-    m = own(EventsModel(store, page_size=50, background=False))
+    m = own(EventsModel(store, None, page_size=50))
     m.refresh()
     return m
 
@@ -182,7 +183,7 @@ def test_counts_stay_exact_when_a_count_races_live_rows(store: EventStore, model
 
 def test_background_reload_emits_loaded(qtbot: Any, store: EventStore, own: Callable[[Any], Any]) -> None:
     store.insert_many([new_event(n) for n in range(30)])
-    model = own(EventsModel(store, page_size=50))
+    model = own(EventsModel(store, own(Runner()), page_size=50))
     model.refresh()
     with qtbot.waitSignal(model.loaded, timeout=5000):
         model.set_filter("type:card.created")
@@ -216,7 +217,7 @@ def test_bridge_coalesces_batches_into_one_notice(
 
 def test_more_pages_load_off_the_gui_thread(qtbot: Any, store: EventStore, own: Callable[[Any], Any]) -> None:
     store.insert_many([new_event(n) for n in range(120)])
-    model = own(EventsModel(store, page_size=50))
+    model = own(EventsModel(store, own(Runner()), page_size=50))
     model.refresh()
     model.sort(COL_SIZE, Qt.SortOrder.DescendingOrder)  # an unindexed order: slow on big stores
     qtbot.waitUntil(lambda: model.order == ("body_size", True) and not model.loading, timeout=5000)
@@ -234,7 +235,7 @@ def test_lost_wakeups_are_recovered(
     qtbot: Any, store: EventStore, monkeypatch: pytest.MonkeyPatch, own: Callable[[Any], Any]
 ) -> None:
     """A cross-thread wakeup that never arrives must not stop live rows or background queries."""
-    from inspector.ui import background, bridge
+    from inspector.ui import bridge, runner
 
     class NoPost:
         @staticmethod
@@ -242,7 +243,7 @@ def test_lost_wakeups_are_recovered(
             return None
 
     monkeypatch.setattr(bridge, "QCoreApplication", NoPost)
-    monkeypatch.setattr(background, "QCoreApplication", NoPost)
+    monkeypatch.setattr(runner, "QCoreApplication", NoPost)
     hub = own(EventBridge(interval_ms=10))
     notices: list[CommitNotice] = []
     hub.committed.connect(notices.append)
@@ -250,7 +251,7 @@ def test_lost_wakeups_are_recovered(
     qtbot.waitUntil(lambda: len(notices) == 1, timeout=3000)
     assert hub.rescued == 1
 
-    model = own(EventsModel(store, page_size=50))
+    model = own(EventsModel(store, own(Runner()), page_size=50))
     with qtbot.waitSignal(model.loaded, timeout=3000):
         model.set_filter("type:card.created")
     qtbot.waitUntil(lambda: model.runner_idle, timeout=3000)

@@ -45,6 +45,7 @@ from inspector.ui.events.events_model import (
     SeqRole,
 )
 from inspector.ui.events.filter_bar import FilterBar, quote_value
+from inspector.ui.runner import Runner
 from inspector.ui.window.event_actions import EventActions
 from inspector.ui.window.status_bar import StatusControls
 
@@ -87,7 +88,7 @@ class MainWindow(QMainWindow):
         self.clear_dialog: QMessageBox | None = None
         self.port_dialog: QMessageBox | None = None
 
-        self.model = EventsModel(store, self)
+        self.model = EventsModel(store, Runner(self), self)
         self._counts_timer = QTimer(self)
         self._counts_timer.setObjectName("countsLabelTimer")
         self._counts_timer.setSingleShot(True)
