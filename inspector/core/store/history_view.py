@@ -96,6 +96,8 @@ def _nothing() -> None:
 
 
 class HistoryView:
+    """The rows one table shows. Not thread-safe: call it (and finish its Reads) on one thread."""
+
     def __init__(self, store: EventStore, *, page_size: int = PAGE_SIZE) -> None:
         self._store = store
         self._page_size = page_size
@@ -161,7 +163,9 @@ class HistoryView:
 
     # -- a filter or sort ----------------------------------------------------------------------
 
-    def reload(self, text: str | None = None, order: tuple[str, bool] | None = None) -> Read[Any]:
+    def reload(
+        self, text: str | None = None, order: tuple[str, bool] | None = None
+    ) -> Read[tuple[int, list[EventSummary]]]:
         """The first page of a new filter/sort (None keeps the current one); raises FilterError
         at once, changing nothing. The rows are reset when the read finishes."""
         flt = self._filter if text is None else parse_filter(text)
@@ -209,7 +213,7 @@ class HistoryView:
 
     # -- paging ----------------------------------------------------------------------------------
 
-    def fetch_more(self) -> Read[Any] | None:
+    def fetch_more(self) -> Read[list[EventSummary]] | None:
         """The next page, or None when there is none or one is already on its way."""
         if self._exhausted or self._fetching:
             return None
@@ -255,7 +259,7 @@ class HistoryView:
 
     # -- counts ----------------------------------------------------------------------------------
 
-    def recount(self) -> Read[Any] | None:
+    def recount(self) -> Read[tuple[int, int]] | None:
         """Count "N of M" afresh; None while a count is on its way (it is repeated when it lands).
 
         The read counts up to fixed seq bounds; when it finishes, the rows committed after those
@@ -367,13 +371,10 @@ class HistoryView:
 
     def _insert_sorted(self, rows: list[EventSummary]) -> Changes:
         """Insert live rows where the ORDER BY puts them: rows sorting together form one block."""
-        changes = Changes()
-        if not rows:
-            return changes
-        key = self._row_key()
-        ordered = sorted(rows, key=key, reverse=self._descending)
-        # Positions among the rows as they are now; later blocks shift by the rows placed before.
+        ordered = sorted(rows, key=self._row_key(), reverse=self._descending)
+        # Positions among the rows as they are now; each block shifts the later ones.
         placed = [(p, r) for p, r in ((self._position(r), r) for r in ordered) if self._in_window(p)]
+        blocks: list[Inserted] = []
         shift = 0
         i = 0
         while i < len(placed):
@@ -381,17 +382,14 @@ class HistoryView:
             j = i
             while j < len(placed) and placed[j][0] == pos:
                 j += 1
-            block = tuple(r for _p, r in placed[i:j])
-            changes.rows.append(Inserted(pos + shift, block, live=True))
-            shift += len(block)
+            blocks.append(Inserted(pos + shift, tuple(r for _p, r in placed[i:j]), live=True))
+            shift += j - i
             i = j
-        for change in changes.rows:
-            assert isinstance(change, Inserted)
-            self._rows[change.at : change.at] = change.rows
-            self._seqs.update(r.seq for r in change.rows)
-        if placed:
-            changes.streamed = max(r.seq for _p, r in placed)
-        return changes
+        for block in blocks:
+            self._rows[block.at : block.at] = block.rows
+            self._seqs.update(r.seq for r in block.rows)
+        streamed = max((r.seq for _p, r in placed), default=None)
+        return Changes(rows=list(blocks), streamed=streamed)
 
     def _in_window(self, pos: int) -> bool:
         # A row past the loaded window is picked up by a later page in its turn.
