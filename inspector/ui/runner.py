@@ -144,6 +144,7 @@ class Runner(QObject):
             self._pools["net"] = net_pool
         self._outcomes: queue.SimpleQueue[tuple[Job, bool | None, Any]] = queue.SimpleQueue()
         self._jobs: set[Job] = set()
+        self._closed = False
         self.rescued = 0  # outcomes the watchdog delivered before their wake-up did (diagnostics)
         self._watchdog = QTimer(self)
         self._watchdog.setObjectName("runnerWatchdog")
@@ -165,6 +166,10 @@ class Runner(QObject):
     ) -> Job:
         """Run `fn()` (or `fn(control)` with `with_control`) on `pool`; callbacks on the GUI thread."""
         job = Job(self, fn, with_control, on_done, on_error, on_progress, owner)
+        if self._closed:
+            # The app is shutting down: a timer that fires late (a recount) starts nothing.
+            job.done = True
+            return job
         self._jobs.add(job)
         if len(self._jobs) == 1:
             self._watchdog.start()
@@ -184,6 +189,14 @@ class Runner(QObject):
     def cancel_all(self) -> None:
         for job in list(self._jobs):
             job.cancel()
+
+    def close(self, timeout_ms: int = 5000) -> bool:
+        """Shutdown for good: cancel, wait for running calls, refuse new ones from here on."""
+        self.cancel_all()
+        ok = self.wait(timeout_ms)
+        self._closed = True
+        self._watchdog.stop()
+        return ok
 
     def wait(self, timeout_ms: int = 5000) -> bool:
         """Shutdown: drop queued calls, let running ones finish, deliver what they return."""

@@ -409,8 +409,7 @@ class InspectorSession(QObject):
         # Background counts and queries still running would hit a closed store; a quick_check of a
         # large file is stopped rather than waited for.
         self.store.interrupt_checks()
-        self.runner.cancel_all()
-        self.runner.wait(timeout_ms)
+        self.runner.close(timeout_ms)
 
 
 def session_around(

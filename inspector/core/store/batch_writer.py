@@ -15,7 +15,8 @@ from collections.abc import Callable
 from sqlite3 import OperationalError
 
 from inspector.core.events import NewEvent, StoredEvent
-from inspector.core.store.event_store import EventStore, prepare_row
+from inspector.core.store.columns import prepare_row
+from inspector.core.store.event_store import EventStore
 
 log = logging.getLogger(__name__)
 

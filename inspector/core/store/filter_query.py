@@ -1,10 +1,11 @@
-"""The search-box language, parsed into a parameterised SQL WHERE clause.
+"""The search-box language, parsed into a `Filter`: a parameterised SQL WHERE clause.
 
     type:transaction.*   id:evt_123   status:401   status:4xx   path:/hooks   method:POST
     is:duplicate|rejected|unauthorized|invalid_json|not_envelope|verified|unverified
     webhook:wh_1   -term (negation)   "quoted free text"   bare words (free text over the body)
 
-Terms are ANDed. Values never reach SQL as text: they are bound parameters.
+Terms are ANDed. Values never reach SQL as text: they are bound parameters. A `Filter` is opaque
+outside this package: only `parse_filter` and the store make one, and only the store reads its SQL.
 """
 
 from __future__ import annotations
@@ -23,16 +24,19 @@ class FilterError(ValueError):
         self.position = position
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Filter:
-    where: str  # "" when the query is empty (everything matches)
-    params: tuple[object, ...] = field(default=())
+    """A parsed query, handed back to the store as it is (its SQL is no API)."""
+
+    _where: str = ""  # "" when the query is empty (everything matches)
+    _params: tuple[object, ...] = field(default=())
     # Positive `type:` terms with wildcards; the store uses them to page newest-first per type.
-    type_globs: tuple[str, ...] = field(default=())
+    _type_globs: tuple[str, ...] = field(default=())
 
     @property
     def empty(self) -> bool:
-        return not self.where
+        """Whether every row matches."""
+        return not self._where
 
 
 # One term: optional "-", then key:value or a bare word, where either may be a quoted string.

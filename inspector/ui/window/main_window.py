@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         self.clear_dialog: QMessageBox | None = None
         self.port_dialog: QMessageBox | None = None
 
-        self.model = EventsModel(store, self)
+        self.model = EventsModel(store, session.runner, self)
         self._counts_timer = QTimer(self)
         self._counts_timer.setObjectName("countsLabelTimer")
         self._counts_timer.setSingleShot(True)

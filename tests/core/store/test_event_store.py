@@ -289,6 +289,40 @@ def test_count_with_filters(filled: EventStore) -> None:
     assert filled.count("is:rejected") == 5
 
 
+def test_count_between_seq_bounds(filled: EventStore) -> None:
+    assert filled.count(upto=10) == 10
+    assert filled.count(after=20) == 5
+    assert filled.count(after=10, upto=20) == 10
+    assert filled.count("status:401", upto=12) == 2  # 5, 10
+    assert filled.count("status:401", after=10, upto=20) == 2  # 15, 20
+    assert filled.count("type:type.*", after=24, upto=25) == 1
+    assert filled.count(after=25) == 0
+    assert filled.count(after=25, upto=1_000) == 0
+    assert filled.count(upto=0) == 0
+
+
+def test_count_bounds_agree_with_the_rows_a_query_returns(filled: EventStore) -> None:
+    for text in ("", "status:401", "type:type.b", "-path:/hooks/1"):
+        rows = [e.seq for e in filled.query(text, limit=100)]
+        for after, upto in ((0, 25), (3, 17), (17, 17), (24, 25)):
+            expected = sum(1 for seq in rows if after < seq <= upto)
+            assert filled.count(text, after=after, upto=upto) == expected, (text, after, upto)
+            assert filled.count(text, upto=upto) == sum(1 for seq in rows if seq <= upto)
+
+
+def test_summaries_of_chosen_seqs(filled: EventStore) -> None:
+    got = filled.summaries([9, 3, 3, 22, 999, 1])
+    assert [s.seq for s in got] == [1, 3, 9, 22]  # oldest first, repeats once, gone ones left out
+    assert got[1] == filled.query("id:evt_02")[0]
+    assert filled.summaries([]) == []
+
+
+def test_summaries_of_more_seqs_than_one_statement_binds(store: EventStore) -> None:
+    store.insert_many([new(f"evt_{i}") for i in range(1_200)])
+    wanted = list(range(1, 2_401, 2))  # 1,200 seqs, half of them never stored
+    assert [s.seq for s in store.summaries(wanted)] == list(range(1, 1_201, 2))
+
+
 def test_event_types_are_distinct_sorted_and_skip_none(filled: EventStore) -> None:
     filled.insert_many([new("x", None), new("y", "alpha.first")])
     assert filled.event_types() == ["alpha.first", "type.a", "type.b", "type.c"]

@@ -47,7 +47,7 @@ def test_the_most_terms_allowed_run_in_sql(filled: EventStore) -> None:
     assert len(list(filled.iter_events(flt))) == 5
     # One type glob: the store pages per exact type, repeating every other term in each branch.
     per_type = parse_filter("type:card.* " + " ".join(["-status:500"] * (MAX_TERMS - 1)))
-    assert per_type.type_globs == ("card.*",)
+    assert per_type._type_globs == ("card.*",)
     assert len(filled.query(per_type)) == 5
 
 
@@ -75,7 +75,7 @@ def test_a_known_key_in_upper_case_without_a_value_too() -> None:
 
 
 def test_a_word_with_a_colon_that_is_no_key_stays_free_text() -> None:
-    assert parse_filter("note:").params == ("note:",)
+    assert parse_filter("note:")._params == ("note:",)
 
 
 def test_export_with_too_many_terms_is_one_sentence(tmp_path: Path, filled: EventStore) -> None:

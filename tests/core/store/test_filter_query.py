@@ -158,8 +158,8 @@ def test_empty_filter_is_empty() -> None:
 
 def test_values_are_bound_parameters_not_sql_text() -> None:
     flt = parse_filter("type:a.* id:evt_1 hello")
-    assert "a.*" not in flt.where and "evt_1" not in flt.where and "hello" not in flt.where
-    assert flt.params == ("a.*", "evt_1", "hello")
+    assert "a.*" not in flt._where and "evt_1" not in flt._where and "hello" not in flt._where
+    assert flt._params == ("a.*", "evt_1", "hello")
 
 
 @pytest.mark.parametrize(
@@ -198,4 +198,4 @@ def test_negation_keeps_rows_where_the_field_is_missing(db: EventStore) -> None:
 
 def test_quoted_text_may_end_with_an_escaped_backslash() -> None:
     flt = parse_filter('"C:\\\\"')
-    assert flt.params == ("C:\\",)
+    assert flt._params == ("C:\\",)

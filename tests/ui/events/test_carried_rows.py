@@ -35,7 +35,7 @@ def counting(store: EventStore) -> CountingStore:
 
 @pytest.fixture
 def model(counting: CountingStore, own: Callable[[Any], Any]) -> EventsModel:
-    m = own(EventsModel(counting, page_size=50, background=False))  # type: ignore[arg-type]
+    m = own(EventsModel(counting, None, page_size=50))  # type: ignore[arg-type]
     m.refresh()
     return m
 

@@ -23,6 +23,7 @@ from inspector.ui.events.events_model import (
     SeqRole,
     SummaryRole,
 )
+from inspector.ui.runner import Runner
 from tests.ui.events.helpers import TYPES, model_seqs, new_event
 
 
@@ -40,7 +41,7 @@ def load_all(model: EventsModel) -> None:
 
 @pytest.fixture
 def model(store: EventStore, own: Callable[[Any], Any]) -> EventsModel:
-    m = own(EventsModel(store, page_size=50, background=False))
+    m = own(EventsModel(store, None, page_size=50))
     m.refresh()
     return m
 
@@ -158,7 +159,7 @@ def test_counts_stay_exact_when_a_count_races_live_rows(store: EventStore, model
 
 def test_background_reload_emits_loaded(qtbot: Any, store: EventStore, own: Callable[[Any], Any]) -> None:
     store.insert_many([new_event(n) for n in range(30)])
-    model = own(EventsModel(store, page_size=50))
+    model = own(EventsModel(store, own(Runner()), page_size=50))
     model.refresh()
     with qtbot.waitSignal(model.loaded, timeout=5000):
         model.set_filter("type:card.created")
@@ -192,7 +193,7 @@ def test_bridge_coalesces_batches_into_one_notice(
 
 def test_more_pages_load_off_the_gui_thread(qtbot: Any, store: EventStore, own: Callable[[Any], Any]) -> None:
     store.insert_many([new_event(n) for n in range(120)])
-    model = own(EventsModel(store, page_size=50))
+    model = own(EventsModel(store, own(Runner()), page_size=50))
     model.refresh()
     model.sort(COL_SIZE, Qt.SortOrder.DescendingOrder)  # an unindexed order: slow on big stores
     qtbot.waitUntil(lambda: model.order == ("body_size", True) and not model.loading, timeout=5000)
@@ -226,7 +227,7 @@ def test_lost_wakeups_are_recovered(
     qtbot.waitUntil(lambda: len(notices) == 1, timeout=3000)
     assert hub.rescued == 1
 
-    model = own(EventsModel(store, page_size=50))
+    model = own(EventsModel(store, own(Runner()), page_size=50))
     with qtbot.waitSignal(model.loaded, timeout=3000):
         model.set_filter("type:card.created")
     qtbot.waitUntil(lambda: model.runner_idle, timeout=3000)

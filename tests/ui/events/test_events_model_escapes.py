@@ -51,7 +51,7 @@ def test_cells_show_control_characters_escaped(
             )
         ]
     )
-    model = own(EventsModel(store, background=False))
+    model = own(EventsModel(store, None))
     model.refresh()
     assert model.rowCount() == 2
     imported, received = model.index(0, 0), model.index(1, 0)
