@@ -40,8 +40,9 @@ class CliProcess:
             reader.start()
 
     def _read(self, stream: object, sink: list[str]) -> None:
-        for line in stream:  # type: ignore[attr-defined]
-            sink.append(line.rstrip("\n"))
+        with stream:  # type: ignore[attr-defined]  # closed when the process's end of it is
+            for line in stream:  # type: ignore[attr-defined]
+                sink.append(line.rstrip("\n"))
 
     def wait_listening(self, timeout: float = 15.0) -> tuple[str, int]:
         """The URL and port from the `listening on` line (or fail with what the process said)."""

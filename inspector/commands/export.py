@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             try:
                 with atomic_file(Path(args.out)) as f:
-                    write(events, f)
+                    write(events, f)  # type: ignore[arg-type]  # text mode: a TextIO
             except OSError as exc:
                 raise UserError(f"cannot write {args.out}: {exc.strerror or exc}") from None
             print(f"exported {events.n} events to {args.out}", file=sys.stderr)

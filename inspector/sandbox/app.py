@@ -231,6 +231,7 @@ class SandboxApp:
             fields["data"] = "Must be a JSON object."
         if fields:
             raise ApiError(422, "The event is invalid.", fields)
+        assert isinstance(identifier, str)  # checked above: fields would hold the problem
         now = time.time()
         with self._rng_lock:
             data = generate(identifier, self._rng, now)

@@ -99,7 +99,7 @@ class SandboxServer:
             listening.close()
         # Worker threads must not keep the process alive, and shutdown must not wait for
         # a client that holds a connection open.
-        server.daemon_threads = True
+        server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadedWSGIServer's mixin attribute
         self.engine, self.app, self._server = engine, app, server
         self.port = server.server_address[1]
         self._thread = threading.Thread(

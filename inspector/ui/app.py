@@ -28,7 +28,7 @@ def run_until(condition: Callable[[], object], timeout: float, interval_ms: int 
     loop = QEventLoop()
     poll = QTimer()
     poll.setInterval(interval_ms)
-    poll.timeout.connect(lambda: condition() and loop.quit())
+    poll.timeout.connect(lambda: loop.quit() if condition() else None)
     deadline = QTimer()
     deadline.setSingleShot(True)
     deadline.timeout.connect(loop.quit)

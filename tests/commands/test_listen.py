@@ -272,16 +272,16 @@ def test_export_into_a_pipe_closed_early_prints_no_traceback(dirs: list[str]) ->
     event = NewEvent(received_at=1.0, method="POST", path="/", query="", headers=(), body=body, status=200)
     store.insert_many([event] * 2000)  # ~2.5 MB of output: far more than a pipe buffer holds
     store.close()
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "inspector", "export", *dirs[:2]],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    assert proc.stdout.read(100)  # like `| head -c 100`: read a little, then go away
-    proc.stdout.close()
-    stderr = proc.stderr.read().decode()
-    proc.wait(30)
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.read(100)  # like `| head -c 100`: read a little, then go away
+        proc.stdout.close()
+        stderr = proc.stderr.read().decode()
+        proc.wait(30)
     assert "Traceback" not in stderr, stderr
 
 

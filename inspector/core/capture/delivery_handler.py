@@ -7,7 +7,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from inspector.core import events as ev
 from inspector.core.capture.http_request import ReceivedRequest
@@ -45,6 +45,17 @@ RuleHook = Callable[[str | None], RuleOutcome | None]
 ForwardHook = Callable[[StoredEvent, list[tuple[str, str]]], None]
 
 
+class _RequestFields(TypedDict):
+    """What every record of a request carries, whatever was answered."""
+
+    received_at: float
+    method: str
+    path: str
+    query: str
+    headers: tuple[tuple[str, str], ...]
+    remote_addr: str
+
+
 class _Reply(Exception):
     """Ends handling early with an error answer; carries what to record."""
 
@@ -79,7 +90,7 @@ class DeliveryHandler:
         if head.path == HEALTH_PATH and head.method in ("GET", "HEAD") and request.complete:
             return json_response(200, {"status": "ok"})
         raw_headers = head.headers
-        base = {
+        base: _RequestFields = {
             "received_at": time.time(),
             "method": head.method,
             "path": head.path or head.target[:2048],

@@ -11,6 +11,7 @@ would rename it under each other (on Windows the rename fails outright).
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
 import os
@@ -20,7 +21,6 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
 
 import platformdirs
 
@@ -63,7 +63,7 @@ class LogSetup:
 class OwnerOnlyRotatingHandler(logging.handlers.RotatingFileHandler):
     """RotatingFileHandler whose files (the first and every one after a rollover) are mode 0600."""
 
-    def _open(self) -> IO[Any]:
+    def _open(self) -> io.TextIOWrapper:
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
         fd = os.open(self.baseFilename, flags, 0o600)
         try:
@@ -73,14 +73,14 @@ class OwnerOnlyRotatingHandler(logging.handlers.RotatingFileHandler):
                 os.fchmod(fd, 0o600)
         except OSError:
             pass
-        return open(fd, "a", encoding=self.encoding, errors=self.errors)
+        return io.TextIOWrapper(open(fd, "ab"), encoding=self.encoding, errors=self.errors)
 
     def handleError(self, record: logging.LogRecord) -> None:
         # logging's default prints a traceback for every failed write (a full disk: every record).
         _warn_once(f"write:{self.baseFilename}", f"writing the log file {self.baseFilename} failed")
 
 
-class _QuietStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _QuietStderrHandler(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]  # generic in typeshed only
     def handleError(self, record: logging.LogRecord) -> None:
         pass  # stderr itself is gone (a closed pipe): nowhere left to say so
 

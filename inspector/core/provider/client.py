@@ -22,6 +22,7 @@ exception message and never in a repr; provider messages that echo them are scru
 
 from __future__ import annotations
 
+import builtins  # the class defines a method named `list`: annotations after it need the type
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -294,7 +295,7 @@ class ProviderClient:
             if not exc.after_retry:
                 raise
 
-    def event_types(self) -> list[EventType] | None:
+    def event_types(self) -> builtins.list[EventType] | None:
         """The provider's event catalog, or None when it has no such endpoint."""
         if not self.profile.event_types_route:
             return None
@@ -325,7 +326,7 @@ class ProviderClient:
         result = self._request("POST", "/sandbox/events", body)
         return result if isinstance(result, dict) else {}
 
-    def scenarios(self) -> list[dict[str, Any]]:
+    def scenarios(self) -> builtins.list[dict[str, Any]]:
         """Sandbox only: the scenarios it can run, each {"name", "description", "steps"}."""
         if not self.profile.is_sandbox:
             raise ProviderError("Scenarios can only be run on a sandbox profile.")

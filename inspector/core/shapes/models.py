@@ -132,7 +132,13 @@ def generate_models(
     if not schemas:
         raise ModelsError("there are no schemas to generate models from")
     try:
-        from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
+        from datamodel_code_generator import (
+            DataModelType,
+            InputFileType,
+            LiteralType,
+            PythonVersion,
+            generate,
+        )
         from datamodel_code_generator.format import Formatter
     except ImportError:
         raise ModelsUnavailable(
@@ -161,7 +167,7 @@ def generate_models(
                 target_python_version=PythonVersion.PY_311,
                 formatters=[Formatter.BUILTIN],
                 disable_timestamp=True,
-                enum_field_as_literal="all",
+                enum_field_as_literal=LiteralType.All,
                 use_title_as_name=True,
                 parent_scoped_naming=True,
                 custom_file_header=_one_line(header),

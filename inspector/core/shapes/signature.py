@@ -80,7 +80,7 @@ class _TooDeep(Exception):
 def _object_key(obj: dict[str, Any], depth: int) -> tuple[tuple[str, Any], ...]:
     if depth >= MAX_DEPTH:
         raise _TooDeep
-    out = []
+    out: list[tuple[str, Any]] = []
     for key, value in obj.items():
         kind = type(value)
         if kind is dict:

@@ -32,11 +32,8 @@ class GroupProcess:
         env: Mapping[str, str] | None = None,
         on_exit: Callable[[], None] | None = None,
     ) -> None:
-        kwargs: dict[str, object] = {}
-        if POSIX:
-            kwargs["start_new_session"] = True
-        else:
-            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+        # A group of its own, so stopping it reaches every child it started.
+        new_group = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
         self._proc = subprocess.Popen(
             list(command),
             stdin=subprocess.DEVNULL,
@@ -44,7 +41,8 @@ class GroupProcess:
             stderr=subprocess.STDOUT,
             env=dict(env) if env is not None else None,
             close_fds=True,
-            **kwargs,  # type: ignore[arg-type]
+            start_new_session=POSIX,
+            creationflags=0 if POSIX else new_group,
         )
         self.pid = self._proc.pid
         self.exited = threading.Event()  # the leader is gone (maybe not reaped yet)

@@ -115,7 +115,7 @@ class ActionResultsView(QWidget):
 
     def rows(self) -> list[tuple[str, ...]]:
         return [
-            tuple(self.table.item(r, c).text() for c in range(len(HEADERS)))
+            tuple(_text(self.table.item(r, c)) for c in range(len(HEADERS)))
             for r in range(self.table.rowCount())
         ]
 
@@ -126,3 +126,7 @@ class ActionResultsView(QWidget):
             if record.get("body_truncated"):
                 body += "\n… (cut at 64 KiB)"
             self.body_view.setPlainText(body)
+
+
+def _text(item: QTableWidgetItem | None) -> str:
+    return item.text() if item is not None else ""

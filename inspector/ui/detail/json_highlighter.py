@@ -32,7 +32,8 @@ def is_dark(palette: QPalette) -> bool:
 
 class JsonHighlighter(QSyntaxHighlighter):
     def __init__(self, document: QTextDocument | None, *, dark: bool = False) -> None:
-        super().__init__(document)
+        # None: made before its document (attached later with setDocument); Qt takes a null one.
+        super().__init__(document)  # type: ignore[arg-type]
         self._formats: dict[str, QTextCharFormat] = {}
         self.set_dark(dark, rehighlight=False)
 

@@ -67,7 +67,7 @@ class DiffDialog(QDialog):
         self.setObjectName("diffDialog")
         self.old, self.new = sorted((first, second), key=lambda e: e.seq)
         self.setWindowTitle(f"Diff #{self.old.seq} → #{self.new.seq}")
-        self.result: JsonDiff | None = None
+        self.diff: JsonDiff | None = None
         self.runner = runner
 
         fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
@@ -135,7 +135,7 @@ class DiffDialog(QDialog):
         return box
 
     def _on_diff(self, result: JsonDiff) -> None:
-        self.result = result
+        self.diff = result
         self.table.setRowCount(len(result.changes))
         for row, change in enumerate(result.changes):
             brush = QBrush(KIND_COLOURS[change.kind])
@@ -156,6 +156,15 @@ class DiffDialog(QDialog):
     def rows(self) -> list[tuple[str, str, str, str]]:
         """The table as text (for tests and copy)."""
         return [
-            tuple(self.table.item(r, c).text() for c in range(len(HEADERS)))  # type: ignore[misc]
+            (
+                _text(self.table.item(r, 0)),
+                _text(self.table.item(r, 1)),
+                _text(self.table.item(r, 2)),
+                _text(self.table.item(r, 3)),
+            )
             for r in range(self.table.rowCount())
         ]
+
+
+def _text(item: QTableWidgetItem | None) -> str:
+    return item.text() if item is not None else ""

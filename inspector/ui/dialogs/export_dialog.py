@@ -37,10 +37,10 @@ from inspector.core.io.export_ndjson import write_ndjson
 from inspector.core.io.fixtures import save_fixture
 from inspector.core.store.event_store import EventStore
 from inspector.core.store.filter_query import FilterError, parse_filter
-from inspector.ui.runner import Cancelled, JobControl, Runner, WatchedJob
+from inspector.ui.runner import Cancelled, JobControl, Pool, Runner, WatchedJob
 
 # Reading the store and writing a file: the db pool.
-JOB_POOL = "db"
+JOB_POOL: Pool = "db"
 NDJSON = "ndjson"
 HAR = "har"
 CURL = "curl"
@@ -66,7 +66,7 @@ class ExportResult:
 def write_atomically(target: Path, produce: Callable[[TextIO], int]) -> int:
     """Write beside `target` and rename over it; on any error or cancel the temp file goes away."""
     with atomic_file(target) as f:
-        return produce(f)
+        return produce(f)  # type: ignore[arg-type]  # text mode: a TextIO
 
 
 def export_events(
@@ -124,7 +124,7 @@ class ExportDialog(QDialog):
         self.seqs = list(seqs) if seqs is not None else None
         self.filter_text = filter_text
         self.start_dir = start_dir or str(Path.home())
-        self.result: ExportResult | None = None
+        self.outcome: ExportResult | None = None
         self.file_dialog: QFileDialog | None = None
         self.job = WatchedJob(runner, self, pool=JOB_POOL)
 
@@ -252,7 +252,7 @@ class ExportDialog(QDialog):
         except FilterError as exc:
             self.result_label.setText(f"The filter does not parse: {exc}")
             return
-        self.result = None
+        self.outcome = None
         self.result_label.setText("Exporting…")
         store, seqs, filter_text = self.store, self.seqs, self.filter_text
         self.job.start(
@@ -280,7 +280,7 @@ class ExportDialog(QDialog):
         self.progress.setValue(done)
 
     def _on_done(self, result: ExportResult) -> None:
-        self.result = result
+        self.outcome = result
         self.progress.setValue(self.progress.maximum() if result.count else 0)
         noun = "fixture" if result.fmt == FIXTURES else "event"
         plural = "s" if result.count != 1 else ""

@@ -26,12 +26,12 @@ from inspector.core.actions.replay import ReplayCounts, replay
 from inspector.core.store.event_store import EventStore
 from inspector.core.store.filter_query import parse_filter
 from inspector.ui.dialogs.send_targets import LISTENER, TargetPicker
-from inspector.ui.runner import Cancelled, JobControl, Runner, WatchedJob
+from inspector.ui.runner import Cancelled, JobControl, Pool, Runner, WatchedJob
 
 AuthorizationSource = Callable[[], str | None]
 
 # Replays wait on the target over the network: the net pool, so the table's queries go on.
-JOB_POOL = "net"
+JOB_POOL: Pool = "net"
 
 
 def seqs_for_filter(store: EventStore, filter_text: str) -> list[int]:

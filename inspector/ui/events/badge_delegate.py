@@ -47,7 +47,7 @@ class BadgeDelegate(QStyledItemDelegate):
         # Rows share a handful of badge sets: draw each set once, then every repaint is a blit.
         # QPixmapCache (not a dict of ours): Qt owns and frees the pixmaps with the application.
         key = f"wi-badges:{badges}:{rect.width()}x{rect.height()}@{ratio}:{option.font.key()}"
-        pixmap = QPixmapCache.find(key)
+        pixmap = QPixmapCache.find(key)  # type: ignore[call-overload]  # PySide6 returns the pixmap or None
         if pixmap is None:
             pixmap = self._render(badges, rect.width(), rect.height(), ratio, option.font)
             QPixmapCache.insert(key, pixmap)

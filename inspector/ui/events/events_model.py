@@ -158,10 +158,12 @@ class EventsModel(QAbstractTableModel):
     # The delegate asks for ~7 roles per visible cell on every repaint; multiData answers them in
     # one Python call instead of seven. While the listener's threads are busy, each call into
     # Python from the event loop competes for the GIL, so fewer calls is a shorter stall.
-    def multiData(self, index: QModelIndex | QPersistentModelIndex, roleDataSpan: QModelRoleDataSpan) -> None:
+    def multiData(  # type: ignore[override]  # Qt only ever passes a span here
+        self, index: QModelIndex | QPersistentModelIndex, roleDataSpan: QModelRoleDataSpan
+    ) -> None:
         data = self.data
-        for k in range(len(roleDataSpan)):
-            slot = roleDataSpan[k]
+        for k in range(len(roleDataSpan)):  # type: ignore[arg-type]  # the span is sized and indexable
+            slot = roleDataSpan[k]  # type: ignore[index]
             role = slot.role()
             value = None if role in _UNUSED_ROLES else data(index, role)
             if value is None:

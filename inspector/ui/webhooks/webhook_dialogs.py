@@ -9,7 +9,7 @@ is kept. On success they emit `saved(SavedWebhook)` and close.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
@@ -317,7 +317,7 @@ class _WebhookForm(QDialog):
         self._saving = on
         self.submit_button.setEnabled(not on)
 
-    def prepare(self):  # type: ignore[no-untyped-def]  # -> Callable[[], SavedWebhook] | None
+    def prepare(self) -> Callable[[], SavedWebhook] | None:
         raise NotImplementedError
 
     def _on_catalog(self, catalog: EventCatalog) -> None:
@@ -362,7 +362,7 @@ class CreateWebhookDialog(_WebhookForm):
             f"{service.secrets.description} and the listener checks it at once."
         )
 
-    def prepare(self):  # type: ignore[no-untyped-def]
+    def prepare(self) -> Callable[[], SavedWebhook] | None:
         url = self._url_or_error()
         if url is None:
             return None
@@ -418,7 +418,7 @@ class UpdateWebhookDialog(_WebhookForm):
             out["token"] = self.token_edit.text().strip()
         return out
 
-    def prepare(self):  # type: ignore[no-untyped-def]
+    def prepare(self) -> Callable[[], SavedWebhook] | None:
         if self._url_or_error() is None:
             return None
         changes = self.changes()

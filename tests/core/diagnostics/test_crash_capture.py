@@ -123,9 +123,10 @@ def test_a_live_run_is_not_taken_for_a_crashed_one(run_child: RunChild, tmp_path
         assert previous_crash(crash_dir) is None
         assert len(list(crash_dir.glob("run-*"))) == 2
     finally:
-        assert child.stdin is not None
+        assert child.stdin is not None and child.stdout is not None
         child.stdin.close()
         child.wait(60)
+        child.stdout.close()
     assert child.returncode == 0
     assert list(crash_dir.iterdir()) == []  # it exited cleanly: nothing to report
     assert previous_crash(crash_dir) is None

@@ -94,6 +94,8 @@ def test_an_export_killed_midway_leaves_no_temp_file(big_history: Path, tmp_path
         if proc.poll() is None:
             proc.kill()
         proc.wait(30)
+        assert proc.stderr is not None
+        proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
     assert sorted(p.name for p in out.iterdir()) == []
 

@@ -128,7 +128,7 @@ def test_cancelled_export_leaves_no_file_and_keeps_the_old_one(
     dialog.job.progress.connect(lambda done, total: done > 0 and dialog.cancel_button.click())
     with qtbot.waitSignal(dialog.job.finished, timeout=WAIT):
         dialog.export_button.click()
-    assert dialog.result is None
+    assert dialog.outcome is None
     assert dialog.result_label.text() == "Cancelled; no file was written."
     assert target.read_text(encoding="utf-8") == "previous export\n"
     assert [p.name for p in tmp_path.iterdir() if p.name != "data"] == ["events.ndjson"]

@@ -422,6 +422,11 @@ def test_gui_command_prints_its_url_and_stops_cleanly(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait(30)
+        reader.join(5)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
     store = EventStore.open(tmp_path / "data")
     assert store.count() == 1
     store.close()

@@ -250,7 +250,7 @@ def test_diff_of_two_selected_events(qtbot: Any, win3: MainWindow, seqs3: list[i
     dialog = window.event_actions.dialogs.get("diff")
     assert isinstance(dialog, DiffDialog) and dialog.isVisible()
     assert (dialog.old.seq, dialog.new.seq) == (seqs3[0], seqs3[1])
-    qtbot.waitUntil(lambda: dialog.result is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: dialog.diff is not None, timeout=WAIT)
     paths = {row[0] for row in dialog.rows()}
     assert {"$.event_id", "$.event_identifier", "$.data.state"} <= paths, dialog.rows()
 
