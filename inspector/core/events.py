@@ -158,7 +158,7 @@ class StoredEvent:
         )
 
     def to_export_dict(self) -> dict[str, Any]:
-        """The ndjson export record (DESIGN.md "Export (ndjson)"). Headers are already redacted."""
+        """The ndjson export record (README.md "Export and import"). Headers are already redacted."""
         record: dict[str, Any] = {
             "seq": self.seq,
             "received_at": self.received_at_iso,

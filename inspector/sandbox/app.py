@@ -1,4 +1,4 @@
-"""The sandbox's HTTP API (Werkzeug WSGI), exactly the assumptions of DESIGN.md "Provider API".
+"""The sandbox's HTTP API (Werkzeug WSGI): exactly README.md's "Provider API (what we assume)".
 
 Every `/v1` call needs `Authorization: Bearer <access token>`; errors are JSON
 `{"error": "<sentence>"}`, plus `"fields": {"<field>": "<problem>"}` on 422.

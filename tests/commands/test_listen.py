@@ -1,4 +1,5 @@
-"""The real `python -m inspector listen` and `export` as subprocesses (DESIGN.md "Command line", "Export")."""
+"""The real `python -m inspector listen` and `export` as subprocesses (README.md "Command line",
+"Export and import")."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 One `requests.Session` per profile, with timeouts, retries and typed errors whose message is a
 sentence the user can act on. Routes, the update method and where the id sits come from the
-Profile (DESIGN.md "Provider API"); the defaults match the sandbox.
+Profile (README.md "Provider API (what we assume)"); the defaults match the sandbox.
 
 Retry policy (why not "retry everything"):
 - Connection errors before the request was sent (refused, DNS, connect timeout): retried for

@@ -28,7 +28,8 @@ class ProfileError(ValueError):
 class Profile:
     """How to reach one provider API. Route templates are relative to api_url; `{id}` is the webhook id.
 
-    The defaults are DESIGN.md's "Provider API" assumptions, which the sandbox implements exactly.
+    The defaults are README.md's "Provider API (what we assume)", which the sandbox implements
+    exactly.
     """
 
     name: str

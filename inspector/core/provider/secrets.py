@@ -1,6 +1,6 @@
 """Where tokens live: the OS keyring when a real one works, else memory for this session only.
 
-This is the only module that imports `keyring`. Entry names (DESIGN.md "Keyring"): service
+This is the only module that imports `keyring`. Entry names (README.md "Where secrets go"): service
 `webhook-inspector`, usernames `profile:<profile>:api-token` and
 `webhook:<webhook id>:authorization-token`.
 

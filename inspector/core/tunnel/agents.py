@@ -2,11 +2,9 @@
 
 cloudflared: `cloudflared tunnel --no-autoupdate --grace-period 3s --url http://127.0.0.1:PORT
 --metrics 127.0.0.1:M` starts a quick tunnel. Its metrics server answers `GET /quicktunnel` with
-`{"hostname": "…"}`: in cloudflared's own source (github.com/cloudflare/cloudflared),
-metrics/metrics.go `newMetricsHandler` registers "/quicktunnel" writing `{"hostname":"%s"}` with
-the quick tunnel's hostname, and its component tests read the URL there (component-tests/util.py,
-`get_quicktunnel_url`). We choose M, so the endpoint is ours and not another cloudflared's. The
-log (stderr) has the URL in a box (cmd/cloudflared/tunnel/quick_tunnel.go, `cliutil.LogTable`):
+`{"hostname": "…"}`, the quick tunnel's hostname (what cloudflared's own metrics handler and
+component tests do; tests/fakes/fake_cloudflared answers the same). We choose M, so the endpoint
+is ours and not another cloudflared's. The log (stderr) has the URL in a box:
 
     … INF |  Your quick Tunnel has been created! Visit it at (it may take some time to be reachable):  |
     … INF |  https://word-word-word-word.trycloudflare.com                                             |

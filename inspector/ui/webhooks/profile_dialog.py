@@ -1,5 +1,6 @@
 """Add a user-defined provider profile: name, API URL and the route settings the provider's page
-leaves open (DESIGN.md "Provider API"). Never a secret: the access token is entered in the panel.
+leaves open (README.md "Provider API (what we assume)"). Never a secret: the access token is
+entered in the panel.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The listener's ordinary HTTP contract (DESIGN.md "Listener (HTTP)") over a real loopback socket."""
+"""The listener's ordinary HTTP contract (README.md "What the listener answers") over a real
+loopback socket."""
 
 from __future__ import annotations
 

@@ -90,7 +90,7 @@ def test_tokens_never_reach_a_file(
     qtbot.waitUntil(lambda: store.count(f"webhook:{webhook_id}") == 1, timeout=WAIT)
 
     if keyring_backend == "secret_service":
-        backend = secrets._backend  # the real Secret Service keeps both, under DESIGN.md's names
+        backend = secrets._backend  # the real Secret Service keeps both, under the README's entry names
         assert backend is not None
         assert backend.get_password(SERVICE, webhook_token_entry(webhook_id)) == token
         assert backend.get_password(SERVICE, api_token_entry(LOCAL_SANDBOX)) == access
