@@ -56,7 +56,7 @@ def warn_if_damaged(store: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from inspector.commands import UserError
-    from inspector.commands.runtime import open_store, token_sync
+    from inspector.commands.runtime import open_store, start_retention, token_sync
     from inspector.core.capture.listener import Listener, ListenerBindError, ListenerConfig
 
     if args.max_body < 1:
@@ -98,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
     threading.Thread(target=warn_if_damaged, args=(store,), name="store-check", daemon=True).start()
+    retention = start_retention(args, store)
+    listener.subscribe(lambda _batch: retention.poke())
     try:
         while not stop.wait(0.5):
             # Webhooks created or rotated from another process (the app, `webhooks create`) take
@@ -108,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         listener.stop()
+        retention.stop()
         store.close()
     print("stopped", file=sys.stderr, flush=True)
     return 0

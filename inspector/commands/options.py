@@ -8,8 +8,10 @@ and `webhooks` never sees the listener's `--token-env`.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from inspector.core.paths import AppDirs
+from inspector.core.store import keep_limits
 
 DEFAULT_PORT = 8765
 Container = argparse.ArgumentParser | argparse._ArgumentGroup
@@ -69,6 +71,67 @@ def listener(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="answer 401 instead of accepting deliveries unverified when no token can be had",
     )
+    history(parser)
+
+
+def _limit(parse: Callable[[str], object]) -> Callable[[str], object]:
+    """An argparse type from a keep_limits parser: its sentence becomes argparse's error."""
+
+    def read(text: str) -> object:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    read.__name__ = parse.__name__.removeprefix("parse_")  # argparse names the type in errors
+    return read
+
+
+def history(parser: argparse.ArgumentParser) -> None:
+    """How much history `gui` and `listen` keep; unset, the window's setting or the default."""
+    default = keep_limits.KeepLimits()
+    group = parser.add_argument_group(
+        "history",
+        f"the newest events are kept, pinned ones always; default {default.describe()};"
+        " 'none' for N or SIZE sets no limit of that kind",
+    )
+    # Not given, an option is absent from the namespace (SUPPRESS): "none" is a value (no limit),
+    # and the window's own setting applies to what was not given (keep_limits_of).
+    unset = argparse.SUPPRESS
+    group.add_argument(
+        "--keep-days",
+        type=_limit(keep_limits.parse_days),
+        default=unset,
+        metavar="N",
+        help="remove events older than N days",
+    )
+    group.add_argument(
+        "--keep-events",
+        type=_limit(keep_limits.parse_count),
+        default=unset,
+        metavar="N",
+        help="keep at most N events",
+    )
+    group.add_argument(
+        "--keep-size",
+        type=_limit(keep_limits.parse_size),
+        default=unset,
+        metavar="SIZE",
+        help="keep the history under SIZE on disk (like 2GB or 500MB)",
+    )
+
+
+def keep_limits_of(args: argparse.Namespace, base: keep_limits.KeepLimits) -> keep_limits.KeepLimits:
+    """`base` with the --keep-* options that were given ("none" sets no limit)."""
+    return keep_limits.KeepLimits(
+        days=getattr(args, "keep_days", base.days),
+        events=getattr(args, "keep_events", base.events),
+        size=getattr(args, "keep_size", base.size),
+    )
+
+
+def keep_limits_given(args: argparse.Namespace) -> bool:
+    return any(hasattr(args, f"keep_{name}") for name in ("days", "events", "size"))
 
 
 def provider(parser: argparse.ArgumentParser, *, nested: bool = False) -> None:

@@ -11,6 +11,7 @@ from inspector.core.store.event_store import EventStore, StoreError
 
 if TYPE_CHECKING:
     from inspector.core.provider.token_sync import TokenSync
+    from inspector.core.store.retention import RetentionWorker
 
 
 def open_store(args: argparse.Namespace, *, read_only: bool = False) -> EventStore:
@@ -42,3 +43,22 @@ def token_sync(args: argparse.Namespace) -> TokenSync:
     sync = TokenSync(WebhookIndex(options.dirs(args).config), SecretStore, ring, explicit=explicit)
     sync.refresh()
     return sync
+
+
+def start_retention(args: argparse.Namespace, store: EventStore) -> RetentionWorker:
+    """The pruner of a headless listener, on its own thread, with the --keep-* limits (or the
+    defaults); a refused delete is a warning on stderr, and it tries again."""
+    import sys
+
+    from inspector.core.store.keep_limits import KeepLimits
+    from inspector.core.store.retention import Pruner, RetentionWorker
+
+    limits = options.keep_limits_of(args, KeepLimits())
+
+    def warn(problem: str) -> None:
+        print(f"warning: {problem}", file=sys.stderr, flush=True)
+
+    worker = RetentionWorker(Pruner(store, limits), on_error=warn)
+    worker.start()
+    print(f"history: keeping {limits.describe()}", file=sys.stderr, flush=True)
+    return worker

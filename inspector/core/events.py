@@ -89,6 +89,7 @@ class EventSummary:
     duplicate_of: int | None
     # None = not forwarded; 0 = forwarding got no HTTP answer; else the target's status.
     forward_status: int | None = None
+    pinned: bool = False  # the user chose to keep it: retention never deletes it
 
     @property
     def received_at_iso(self) -> str:

@@ -98,6 +98,7 @@ COLUMNS: tuple[Column, ...] = (
     from_event("error"),
     set_by_store("forward_status"),  # set with the "forward" extra
     set_by_store("extra", from_sql=decode_extra, initial="{}"),  # JSON: forward/replay results
+    set_by_store("pinned", from_sql=bool, initial=0),  # kept by the user: never pruned
 )
 _BY_NAME = {c.name: c for c in COLUMNS}
 

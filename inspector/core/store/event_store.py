@@ -284,6 +284,91 @@ class EventStore:
                 conn.execute("ROLLBACK")
             raise
 
+    def set_pinned(self, seqs: Iterable[int], pinned: bool) -> list[int]:
+        """Mark events kept (or no longer kept) from pruning; returns the seqs that changed."""
+        wanted = sorted(set(seqs))
+        changed: list[int] = []
+        with self._write_lock:
+            conn = self._writer()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for start in range(0, len(wanted), _IN_CHUNK):
+                    chunk = wanted[start : start + _IN_CHUNK]
+                    marks = ",".join("?" * len(chunk))
+                    where = f"seq IN ({marks}) AND pinned = ?"
+                    params = (*chunk, int(not pinned))
+                    found = conn.execute(f"SELECT seq FROM events WHERE {where}", params)
+                    changed.extend(r[0] for r in found)
+                    conn.execute(f"UPDATE events SET pinned = ? WHERE {where}", (int(pinned), *params))
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        return changed
+
+    def delete_unpinned(self, seqs: Sequence[int]) -> list[int]:
+        """Delete these events unless pinned (the pruner's one write); returns the seqs deleted.
+
+        One short transaction under the write lock: a commit waits for it, so callers keep the
+        batches small.
+        """
+        if not seqs:
+            return []
+        with self._write_lock:
+            conn = self._writer()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                deleted: list[int] = []
+                for start in range(0, len(seqs), _IN_CHUNK):
+                    chunk = seqs[start : start + _IN_CHUNK]
+                    marks = ",".join("?" * len(chunk))
+                    where = f"seq IN ({marks}) AND pinned = 0"
+                    deleted.extend(r[0] for r in conn.execute(f"SELECT seq FROM events WHERE {where}", chunk))
+                    conn.execute(f"DELETE FROM events WHERE {where}", chunk)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        return deleted
+
+    def oldest_unpinned(
+        self, limit: int, *, upto_seq: int | None = None, before_time: float | None = None
+    ) -> list[int]:
+        """Seqs of the oldest unpinned events, oldest first: by seq up to `upto_seq`, or by
+        received time before `before_time`."""
+        if before_time is not None:
+            sql = (
+                "SELECT seq FROM events WHERE received_at < ? AND pinned = 0"
+                " ORDER BY received_at, seq LIMIT ?"
+            )
+            params: tuple[object, ...] = (before_time, limit)
+        else:
+            sql = "SELECT seq FROM events WHERE pinned = 0 AND seq <= ? ORDER BY seq LIMIT ?"
+            params = (upto_seq if upto_seq is not None else self.max_seq(), limit)
+        return [r[0] for r in self._conn().execute(sql, params)]
+
+    def newest_unpinned_after(self, n: int) -> int | None:
+        """The seq of the unpinned event with `n` unpinned events newer than it (None: fewer).
+
+        A walk of n entries of the (pinned, seq) index: milliseconds for a few hundred thousand.
+        """
+        row = (
+            self._conn()
+            .execute("SELECT seq FROM events WHERE pinned = 0 ORDER BY seq DESC LIMIT 1 OFFSET ?", (n,))
+            .fetchone()
+        )
+        return None if row is None else int(row[0])
+
+    def space(self) -> tuple[int, int]:
+        """(bytes in use, bytes of the file): freed pages stay in the file and are used again."""
+        conn = self._conn()
+        (pages,) = conn.execute("PRAGMA page_count").fetchone()
+        (free,) = conn.execute("PRAGMA freelist_count").fetchone()
+        (size,) = conn.execute("PRAGMA page_size").fetchone()
+        return (int(pages) - int(free)) * int(size), int(pages) * int(size)
+
     def clear(self) -> None:
         with self._write_lock:
             conn = self._writer()

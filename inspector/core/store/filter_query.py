@@ -1,7 +1,7 @@
 """The search-box language, parsed into a `Filter`: a parameterised SQL WHERE clause.
 
     type:transaction.*   id:evt_123   status:401   status:4xx   path:/hooks   method:POST
-    is:duplicate|rejected|unauthorized|invalid_json|not_envelope|verified|unverified
+    is:duplicate|rejected|unauthorized|invalid_json|not_envelope|verified|unverified|pinned
     webhook:wh_1   -term (negation)   "quoted free text"   bare words (free text over the body)
 
 Terms are ANDed. Values never reach SQL as text: they are bound parameters. A `Filter` is opaque
@@ -55,6 +55,7 @@ _IS_CLAUSES: dict[str, str] = {
     "too_large": f"flags LIKE '%,{ev.FLAG_TOO_LARGE},%'",
     "forwarded": "forward_status IS NOT NULL",
     "forward_failed": "(forward_status = 0 OR forward_status >= 400)",
+    "pinned": "pinned = 1",
 }
 
 KEYS = ("type", "id", "status", "path", "method", "is", "webhook")

@@ -38,6 +38,17 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX events_status_seq ON events (status, seq);
     CREATE INDEX events_path_seq ON events (path, seq);
     """,
+    # 2: reserved for the learned payload shapes.
+    "",
+    # 3: reserved for the references between events.
+    "",
+    # 4: a "Keep" mark on events the pruner must never delete (inspector/core/store/retention.py).
+    # (pinned, seq) is what pruning walks: the oldest unpinned rows, and the n-th newest one, by
+    # an index of a few bytes a row instead of the table with its bodies.
+    """
+    ALTER TABLE events ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX events_pinned_seq ON events (pinned, seq);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
