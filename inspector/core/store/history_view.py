@@ -1,9 +1,10 @@
 """A paged, live window onto the history for one filter and sort, without Qt.
 
 `HistoryView` holds the loaded rows (summaries, never bodies), pages further on request, places
-live rows where the current ORDER BY puts them, holds them back while paused, and keeps the exact
-"N of M" counts while deliveries stream in. Its methods return `Changes`: what happened to the
-rows, in order (`Reset`, `Inserted`, `Replaced`), and which figures changed, so a table model only
+live rows where the current ORDER BY puts them, holds them back while paused, drops the rows the
+pruner deleted, and keeps the exact "N of M" counts while deliveries stream in. Its methods return
+`Changes`: what happened to the rows, in order (`Reset`, `Inserted`, `Replaced`, `Removed`), and
+which figures changed, so a table model only
 has to apply them. Rows are never reset except for a new filter or sort.
 
 Reads that can take long on a big history (a first page, the next page, a count) are handed out
@@ -24,6 +25,9 @@ from inspector.core.store.filter_query import Filter, parse_filter
 PAGE_SIZE = 200
 # Rows held back while paused; past this they are only counted, and resuming reloads.
 MAX_PENDING = 20_000
+# Loaded rows at most: past this, live inserts let go of the far end of the window (a later page
+# brings it back when scrolled to), so a window left open for a million deliveries stays small.
+MAX_LOADED = 50_000
 CATCH_UP_CHUNK = 5000  # rows per store read when catching up after a commit notice
 
 T = TypeVar("T")
@@ -53,7 +57,15 @@ class Replaced:
     row: EventSummary
 
 
-RowChange = Reset | Inserted | Replaced
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """Rows `at` .. `at + count - 1` are gone (pruned from the history, or let go of)."""
+
+    at: int
+    count: int
+
+
+RowChange = Reset | Inserted | Replaced | Removed
 
 
 @dataclass
@@ -98,9 +110,12 @@ def _nothing() -> None:
 class HistoryView:
     """The rows one table shows. Not thread-safe: call it (and finish its Reads) on one thread."""
 
-    def __init__(self, store: EventStore, *, page_size: int = PAGE_SIZE) -> None:
+    def __init__(
+        self, store: EventStore, *, page_size: int = PAGE_SIZE, max_loaded: int = MAX_LOADED
+    ) -> None:
         self._store = store
         self._page_size = page_size
+        self._max_loaded = max(max_loaded, page_size)
         self._generation = 0  # one per reload; reads of an older one are ignored
         self._applied_generation = 0
         self._fetching = False
@@ -389,7 +404,15 @@ class HistoryView:
             self._rows[block.at : block.at] = block.rows
             self._seqs.update(r.seq for r in block.rows)
         streamed = max((r.seq for _p, r in placed), default=None)
-        return Changes(rows=list(blocks), streamed=streamed)
+        changes = Changes(rows=list(blocks), streamed=streamed)
+        excess = len(self._rows) - self._max_loaded
+        if excess > 0:
+            # Let go of the far end: the next page reloads it from the store in its turn.
+            changes.rows.append(Removed(self._max_loaded, excess))
+            self._seqs.difference_update(r.seq for r in self._rows[self._max_loaded :])
+            del self._rows[self._max_loaded :]
+            self._exhausted = False
+        return changes
 
     def _in_window(self, pos: int) -> bool:
         # A row past the loaded window is picked up by a later page in its turn.
@@ -413,6 +436,49 @@ class HistoryView:
             else:
                 hi = mid
         return lo
+
+    # -- pruned rows -----------------------------------------------------------------------------
+
+    def on_pruned(self, seqs: Sequence[int]) -> Changes:
+        """These events were deleted from the history (retention.py): drop them from the rows and
+        the held rows, take them off the counts, and ask for an exact recount (a pruned event
+        that was never loaded may or may not have matched the filter)."""
+        gone = set(seqs)
+        if not gone:
+            return Changes()
+        if self.total_count is not None:
+            self.total_count = max(0, self.total_count - len(gone))
+        held = len(self._pending)
+        self._pending = [r for r in self._pending if r.seq not in gone]
+        self._pending_shift = max(0, self._pending_shift - (held - len(self._pending)))
+        changes = self._remove(gone)
+        removed = sum(c.count for c in changes.rows if isinstance(c, Removed)) + held - len(self._pending)
+        if self.matching_count is not None:
+            known = len(gone) if self._filter.empty else removed
+            self.matching_count = max(0, self.matching_count - known)
+        changes.counts = changes.recount = True
+        return changes
+
+    def _remove(self, gone: set[int]) -> Changes:
+        """One Removed per run of loaded rows in `gone`, last run first (each `at` stays valid)."""
+        changes = Changes()
+        if not gone.intersection(self._seqs):
+            return changes
+        runs: list[Removed] = []
+        start = None
+        for i, row in enumerate(self._rows):
+            if row.seq in gone:
+                start = i if start is None else start
+            elif start is not None:
+                runs.append(Removed(start, i - start))
+                start = None
+        if start is not None:
+            runs.append(Removed(start, len(self._rows) - start))
+        for run in reversed(runs):
+            del self._rows[run.at : run.at + run.count]
+            changes.rows.append(run)
+        self._seqs -= gone
+        return changes
 
     # -- rows ------------------------------------------------------------------------------------
 

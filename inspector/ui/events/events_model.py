@@ -26,7 +26,15 @@ from PySide6.QtCore import (
 
 from inspector.core.events import EventSummary
 from inspector.core.store.event_store import EventStore
-from inspector.core.store.history_view import PAGE_SIZE, Changes, HistoryView, Inserted, Read, Reset
+from inspector.core.store.history_view import (
+    PAGE_SIZE,
+    Changes,
+    HistoryView,
+    Inserted,
+    Read,
+    Removed,
+    Reset,
+)
 from inspector.ui.bridge import CommitNotice
 from inspector.ui.events.cells import (
     COL_EVENT_ID,
@@ -321,6 +329,10 @@ class EventsModel(QAbstractTableModel):
     def set_paused(self, paused: bool) -> None:
         self._apply(self._view.set_paused(paused))
 
+    def on_pruned(self, seqs: Sequence[int]) -> None:
+        """Drop the rows of events the pruner deleted; the counts follow."""
+        self._apply(self._view.on_pruned(seqs))
+
     def on_committed(self, notice: CommitNotice) -> None:
         """Catch up with the store after a coalesced notice: one query, one insert per block."""
         changes = self._view.on_committed(notice.max_seq, notice.new_count, notice.rows)
@@ -364,6 +376,12 @@ class EventsModel(QAbstractTableModel):
                 self.endInsertRows()
                 if change.live:
                     self.insert_operations += 1
+            elif isinstance(change, Removed):
+                self.beginRemoveRows(QModelIndex(), change.at, change.at + change.count - 1)
+                for row in self._shown[change.at : change.at + change.count]:
+                    self._cells.pop(row.seq, None)
+                del self._shown[change.at : change.at + change.count]
+                self.endRemoveRows()
             else:
                 self._shown[change.at] = change.row
                 self._cells.pop(change.row.seq, None)

@@ -14,7 +14,9 @@ from inspector.core.events import EventSummary, NewEvent
 from inspector.core.store import history_view
 from inspector.core.store.event_store import EventStore
 from inspector.core.store.filter_query import FilterError
-from inspector.core.store.history_view import Changes, HistoryView, Inserted, Replaced, Reset
+from inspector.core.store.history_view import Changes, HistoryView, Inserted, Removed, Replaced, Reset
+from inspector.core.store.keep_limits import KeepLimits
+from inspector.core.store.retention import Pruner
 
 TYPES = ("transaction.created", "card.created", "transaction.settled")
 
@@ -50,6 +52,9 @@ class Table:
             elif isinstance(change, Inserted):
                 assert 0 <= change.at <= len(self.shown)
                 self.shown[change.at : change.at] = change.rows
+            elif isinstance(change, Removed):
+                assert change.count > 0 and change.at + change.count <= len(self.shown)
+                del self.shown[change.at : change.at + change.count]
             else:
                 assert self.shown[change.at].seq == change.row.seq
                 self.shown[change.at] = change.row
@@ -267,3 +272,65 @@ def test_a_page_loaded_while_rows_were_committed_catches_up(store: EventStore, t
     assert [type(c) for c in landed.rows] == [Reset, Inserted]
     assert landed.streamed == 15 and landed.loaded
     assert table.seqs() == list(range(15, 0, -1))
+
+
+# -- pruned and let-go rows ------------------------------------------------------------------------
+
+
+def prune(store: EventStore, keep: int) -> list[int]:
+    pruner = Pruner(store, KeepLimits(days=None, events=keep, size=None))
+    deleted: list[int] = []
+    while batch := pruner.prune_batch():
+        deleted.extend(batch)
+    return deleted
+
+
+@pytest.mark.parametrize("order_by", ["seq", "path", "status"])
+def test_pruned_rows_leave_the_table_and_the_counts(store: EventStore, table: Table, order_by: str) -> None:
+    store.insert_many([new_event(n, status=(200, 401)[n % 2]) for n in range(120)])
+    table.apply(table.view.reload(order=(order_by, True)).now())
+    table.apply(table.view.fetch_more_now())
+    table.apply(recount(table.view))
+    assert table.view.total_count == 120
+    changes = table.apply(table.view.on_pruned(prune(store, 30)))
+    assert changes.recount and changes.counts
+    assert all(isinstance(c, Removed) for c in changes.rows)
+    assert table.view.total_count == table.view.matching_count == 30
+    table.load_all()  # the pages after the loaded window line up with what is left
+    assert table.seqs() == [r.seq for r in store.query(limit=1000, order_by=order_by, descending=True)]
+    assert len(table.shown) == 30
+
+
+def test_pruning_under_a_filter_takes_only_known_matches_off_and_recounts(
+    store: EventStore, table: Table
+) -> None:
+    store.insert_many([new_event(n, status=(200, 401)[n % 2]) for n in range(200)])
+    table.apply(table.view.reload("status:401").now())  # 50 of 100 matching rows loaded
+    table.apply(recount(table.view))
+    assert table.view.matching_count == 100
+    changes = table.apply(table.view.on_pruned(prune(store, 20)))
+    # 40 of the 50 loaded ones went; whether the 50 not loaded did is for the recount to say.
+    assert table.view.matching_count == 60 and changes.recount
+    table.apply(recount(table.view))
+    assert (table.view.matching_count, table.view.total_count) == (10, 20)
+    assert table.seqs() == [r.seq for r in store.query("status:401", limit=100)]
+
+
+def test_held_rows_that_were_pruned_are_not_shown_on_resume(store: EventStore, table: Table) -> None:
+    table.apply(table.view.set_paused(True))
+    table.commit(store, [new_event(n) for n in range(10)])
+    table.apply(table.view.on_pruned(prune(store, 4)))
+    table.apply(table.view.set_paused(False))
+    assert table.seqs() == [10, 9, 8, 7]
+
+
+def test_a_long_stream_lets_go_of_the_far_end_and_pages_it_back(store: EventStore) -> None:
+    table = Table(HistoryView(store, page_size=50, max_loaded=120))
+    table.apply(table.view.refresh())
+    for start in range(0, 300, 30):
+        changes = table.commit(store, [new_event(n) for n in range(start, start + 30)])
+        assert len(table.shown) <= 120
+    assert any(isinstance(c, Removed) for c in changes.rows)
+    assert table.seqs() == list(range(300, 180, -1)) and table.view.can_fetch_more
+    table.apply(table.view.fetch_more_now())
+    assert table.seqs() == list(range(300, 130, -1))
