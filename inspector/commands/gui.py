@@ -27,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from inspector.commands.runtime import open_store, token_sync
     from inspector.core.capture.listener import ListenerBindError, ListenerConfig
     from inspector.ui.app import SignalWaker, create_application, release_clipboard, window_settings
+    from inspector.ui.history_keeper import limits_from_settings
     from inspector.ui.session import InspectorSession
     from inspector.ui.webhooks.webhooks_dock import add_webhooks_dock
     from inspector.ui.window.main_window import build_main_window
@@ -38,8 +39,10 @@ def run(args: argparse.Namespace) -> int:
         app = create_application()
         waker = SignalWaker(app)  # before the URL is printed: a SIGTERM from then on quits cleanly
         settings = window_settings(str(dirs.config))
+        # --keep-* given: for this run; the rest as saved in the window's "Keep history".
+        keep = options.keep_limits_of(args, limits_from_settings(settings))
         session = InspectorSession(
-            store, dirs, config=ListenerConfig(host=args.host, port=args.port), sync=sync
+            store, dirs, config=ListenerConfig(host=args.host, port=args.port), sync=sync, keep=keep
         )
         session.listenerStarted.connect(announce)
         session.listenerFailed.connect(

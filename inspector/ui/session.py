@@ -1,8 +1,9 @@
 """The app's long-running services and their lifetimes, in one object the widgets are given.
 
 `InspectorSession` owns the store's listener, the bridge that carries committed batches to the GUI
-thread, the response rules, forwarding, the sandbox the user started, the token sync and the tunnel
-probe, and the runner every background call goes through. Widgets call its methods and listen to
+thread, the response rules, forwarding, the sandbox the user started, the token sync, the tunnel
+probe, the pruner that keeps the history within its limits, and the runner every background call
+goes through. Widgets call its methods and listen to
 its signals; they never start a server, poll a file, or set a core object's attributes. `shutdown()`
 is the one place everything stops, in order: nothing new in, then the listener, then what it fed.
 """
@@ -28,9 +29,11 @@ from inspector.core.provider.secrets import SecretStore
 from inspector.core.provider.token_sync import TokenSync
 from inspector.core.provider.webhook_service import ClientFactory, WebhookService
 from inspector.core.store.event_store import EventStore
+from inspector.core.store.keep_limits import KeepLimits
 from inspector.core.tunnel.detect import TunnelResult, detect_tunnel
 from inspector.sandbox.server import SandboxServer
 from inspector.ui.bridge import CommitNotice, EventBridge
+from inspector.ui.history_keeper import HistoryKeeper
 from inspector.ui.runner import Runner
 
 log = logging.getLogger(__name__)
@@ -196,8 +199,10 @@ class InspectorSession(QObject):
         sandbox_factory: SandboxFactory = default_sandbox,
         detect: Detector = detect_tunnel,
         token_poll_ms: int = TOKEN_SYNC_MS,
+        keep: KeepLimits | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """`keep`: the history's limits (None prunes nothing until the user sets some)."""
         super().__init__(parent)
         self.setObjectName("inspectorSession")
         self.store = store
@@ -206,6 +211,8 @@ class InspectorSession(QObject):
         self.runner = Runner(self)
         self.bridge = EventBridge(self)
         self.bridge.committed.connect(self.committed)
+        self.history = HistoryKeeper(store, self.runner, keep, self)
+        self.bridge.committed.connect(self.history.poke)
         if sync is None:
             from inspector.core.provider.webhook_index import WebhookIndex
 
@@ -402,6 +409,7 @@ class InspectorSession(QObject):
             self._release(listener)
         self.bridge.detach()  # a batch already on its way from the writer thread is dropped
         self.forwarding.stop(wait=True)
+        self.history.stop()  # a batch in progress ends; nothing is deleted after this
         if self.sandbox is not None:
             self.sandbox.stop()
             self.sandbox = None

@@ -361,6 +361,16 @@ class EventStore:
         )
         return None if row is None else int(row[0])
 
+    def count_unpinned(self, *, before_time: float | None = None) -> int:
+        """How many events could be pruned (received before `before_time`, when given)."""
+        params: tuple[float, ...] = ()
+        if before_time is None:
+            sql = "SELECT COUNT(*) FROM events WHERE pinned = 0"
+        else:
+            sql, params = "SELECT COUNT(*) FROM events WHERE received_at < ? AND pinned = 0", (before_time,)
+        (n,) = self._conn().execute(sql, params).fetchone()
+        return int(n)
+
     def space(self) -> tuple[int, int]:
         """(bytes in use, bytes of the file): freed pages stay in the file and are used again."""
         conn = self._conn()

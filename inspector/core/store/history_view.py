@@ -138,6 +138,9 @@ class HistoryView:
         self._pending: list[EventSummary] = []
         self._pending_shift = 0  # held rows that sort inside the loaded window
         self._pending_overflow = False
+        # Pruned before their commit notice came (a notice waits up to a bridge interval): their
+        # rows, carried by that notice, must not be shown, nor counted.
+        self._pruned_ahead: set[int] = set()
         self.matching_count: int | None = None  # None until a count answers
         self.total_count: int | None = None
 
@@ -326,6 +329,9 @@ class HistoryView:
         carries them, oldest first. One store read at most, one insert per block of rows."""
         self._notified_max = max(self._notified_max, max_seq)
         fresh = min(new_count, max(0, max_seq - self._total_upto))
+        if self._pruned_ahead:
+            upto = self._total_upto
+            fresh = max(0, fresh - sum(1 for s in self._pruned_ahead if upto < s <= max_seq))
         self._total_upto = max(self._total_upto, max_seq)
         if self.total_count is not None:
             self.total_count += fresh
@@ -345,6 +351,8 @@ class HistoryView:
         if self._notified_max <= self._last_seq:
             return Changes(counts=True)
         new_rows = self._carried_rows(carried)
+        if new_rows is not None and self._pruned_ahead:
+            new_rows = [r for r in new_rows if r.seq not in self._pruned_ahead]
         if new_rows is None:
             new_rows = []
             while True:
@@ -355,6 +363,8 @@ class HistoryView:
                 if len(chunk) < CATCH_UP_CHUNK:
                     break
         self._last_seq = max(self._last_seq, self._notified_max)
+        if self._pruned_ahead:
+            self._pruned_ahead = {s for s in self._pruned_ahead if s > self._last_seq}
         if self.matching_count is not None:
             self.matching_count += len(new_rows)
         if self._paused:
@@ -446,15 +456,19 @@ class HistoryView:
         gone = set(seqs)
         if not gone:
             return Changes()
+        # Rows whose commit notice has not come yet were never counted nor shown: remember them.
+        ahead = {s for s in gone if s > self._last_seq}
+        self._pruned_ahead |= ahead
         if self.total_count is not None:
-            self.total_count = max(0, self.total_count - len(gone))
+            counted = sum(1 for s in gone if s <= self._total_upto)
+            self.total_count = max(0, self.total_count - counted)
         held = len(self._pending)
         self._pending = [r for r in self._pending if r.seq not in gone]
         self._pending_shift = max(0, self._pending_shift - (held - len(self._pending)))
         changes = self._remove(gone)
         removed = sum(c.count for c in changes.rows if isinstance(c, Removed)) + held - len(self._pending)
         if self.matching_count is not None:
-            known = len(gone) if self._filter.empty else removed
+            known = len(gone) - len(ahead) if self._filter.empty else removed
             self.matching_count = max(0, self.matching_count - known)
         changes.counts = changes.recount = True
         return changes

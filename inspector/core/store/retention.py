@@ -93,6 +93,25 @@ class Pruner:
         return Usage(used, file_bytes)
 
 
+def estimate_removal(store: EventStore, limits: KeepLimits, now: float | None = None) -> int:
+    """About how many events keeping to `limits` would remove now (pinned ones never): exact for
+    the age and count limits, from the average row size for the size limit. Reads only."""
+    unpinned = store.count_unpinned()
+    if not unpinned:
+        return 0
+    estimate = 0
+    if limits.days is not None:
+        cutoff = (time.time() if now is None else now) - limits.days * DAY_S
+        estimate = store.count_unpinned(before_time=cutoff)
+    if limits.events is not None:
+        estimate = max(estimate, unpinned - limits.events)
+    if limits.size is not None:
+        used, _file = store.space()
+        if used > limits.size:
+            estimate = max(estimate, -(-unpinned * (used - limits.size) // used))
+    return min(estimate, unpinned)
+
+
 class RetentionWorker:
     """A pruner on its own thread: it looks every `interval_s` (sooner when poked) and, while the
     history is over its limits, deletes a batch, pauses `pause_s` so commits go first, and repeats.

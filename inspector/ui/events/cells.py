@@ -52,6 +52,8 @@ def badges_for(summary: EventSummary) -> tuple[tuple[str, str], ...]:
     out = [BADGES[f] for f in summary.flags if f in BADGES]
     if summary.webhook_id:
         out.append((f"verified: {escape_controls(summary.webhook_id)}", "ok"))
+    if summary.pinned:
+        out.append(("kept", "info"))
     return tuple(out)
 
 

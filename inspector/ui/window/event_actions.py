@@ -70,6 +70,8 @@ class EventActions(QObject):
         self._forward_timer.timeout.connect(self._show_forward_results)
         session.forwarding.result.connect(self._on_forward_result)
         self._build_actions()
+        # Actions other parts of the window add to the Events menu and the context menu.
+        self.more_menu_actions: list[QAction | None] = []
 
     # -- construction ----------------------------------------------------------------------------
 
@@ -137,6 +139,7 @@ class EventActions(QObject):
             None,
             self.diff_action,
             self.rules_action,
+            *self.more_menu_actions,
         ]
 
     def toolbar_actions(self) -> list[QAction | None]:

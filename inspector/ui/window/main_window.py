@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.capture.listener import Listener
-from inspector.core.events import StoredEvent
+from inspector.core.events import EventSummary, StoredEvent
 from inspector.core.store.filter_query import FilterError
 from inspector.ui.bridge import CommitNotice
 from inspector.ui.detail.action_results import ActionResultsView
@@ -45,11 +45,13 @@ from inspector.ui.events.events_model import (
     SORT_KEYS,
     EventsModel,
     SeqRole,
+    SummaryRole,
 )
 from inspector.ui.events.filter_bar import FilterBar, quote_value
 from inspector.ui.session import InspectorSession
 from inspector.ui.window.event_actions import EventActions
 from inspector.ui.window.forward_settings import ForwardSettings
+from inspector.ui.window.history_controls import HistoryControls
 from inspector.ui.window.rules_indicator import RuleSetWatcher, RulesIndicator
 from inspector.ui.window.status_bar import StatusControls
 
@@ -131,6 +133,10 @@ class MainWindow(QMainWindow):
         self.panes.tabs.addTab(self.results, FORWARDING_TAB)
         self.eventShown.connect(self.results.show_event)
         self.event_actions = EventActions(session, self, self.rules_watcher, self)
+        self.history = HistoryControls(session.history, self, settings, self)
+        self.history.add_to(self.statusBar())
+        self.event_actions.more_menu_actions += [None, self.history.keep_action]
+        self.capture_menu.addAction(self.history.history_action)
         self._place_event_actions()
         self._wire()
         self.model.refresh()
@@ -223,7 +229,7 @@ class MainWindow(QMainWindow):
             self.clear_filter_action,
         ):
             edit_menu.addAction(action)
-        capture_menu = menus.addMenu("&Capture")
+        capture_menu = self.capture_menu = menus.addMenu("&Capture")
         capture_menu.setObjectName("captureMenu")
         capture_menu.addAction(self.pause_action)
         capture_menu.addAction(self.follow_action)
@@ -255,12 +261,15 @@ class MainWindow(QMainWindow):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(lambda pos: actions.show_context_menu(self.table, pos))
         self.table.selectionModel().selectionChanged.connect(lambda *_: actions.update_enabled())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self.history.update_enabled())
         self.model.modelReset.connect(actions.update_enabled)
+        self.model.modelReset.connect(self.history.update_enabled)
         actions.update_enabled()
 
     def _wire(self) -> None:
         session = self.session
         session.committed.connect(self._on_committed)
+        session.history.pruned.connect(self.model.on_pruned)
         session.listenerStarted.connect(self._on_listener_started)
         session.listenerFailed.connect(self.offer_free_port)
         session.tokenProblem.connect(self.status.set_token_problem)
@@ -424,6 +433,12 @@ class MainWindow(QMainWindow):
         """Seqs of the selected rows, oldest first (the order replays and diffs want)."""
         rows = self.table.selectionModel().selectedRows()
         return sorted({seq for index in rows if (seq := index.data(SeqRole)) is not None})
+
+    def selected_summaries(self) -> list[EventSummary]:
+        """The selected rows' summaries, oldest first."""
+        rows = self.table.selectionModel().selectedRows()
+        found = [s for index in rows if isinstance(s := index.data(SummaryRole), EventSummary)]
+        return sorted(found, key=lambda s: s.seq)
 
     def select_row(self, row: int) -> None:
         index = self.model.index(row, 0)

@@ -16,6 +16,7 @@ import inspector
 from inspector.core.diagnostics import DiagnosticPaths, diagnostics
 from inspector.core.events import NewEvent
 from inspector.core.store.event_store import EventStore
+from inspector.core.store.migrations import SCHEMA_VERSION
 from tests.core.diagnostics.conftest import REPO
 
 
@@ -67,7 +68,7 @@ def test_report_reads_a_closed_database_without_changing_it(
     db = tmp_path / "data" / "events.sqlite3"
     before = db.read_bytes()
     info = fields(diagnostics(paths_under(tmp_path), keyring="in your system keyring: Secret Service"))
-    assert info["Database"].endswith(", 2 events, schema version 1")
+    assert info["Database"].endswith(f", 2 events, schema version {SCHEMA_VERSION}")
     assert info["Listener"] == "not running"
     assert info["Keyring"] == "in your system keyring: Secret Service"
     assert db.read_bytes() == before

@@ -334,3 +334,20 @@ def test_a_long_stream_lets_go_of_the_far_end_and_pages_it_back(store: EventStor
     assert table.seqs() == list(range(300, 180, -1)) and table.view.can_fetch_more
     table.apply(table.view.fetch_more_now())
     assert table.seqs() == list(range(300, 130, -1))
+
+
+def test_rows_pruned_before_their_commit_notice_are_never_shown_nor_counted(
+    store: EventStore, table: Table
+) -> None:
+    store.insert_many([new_event(n) for n in range(3)])
+    table.apply(table.view.refresh())
+    table.apply(recount(table.view))
+    stored = store.insert_many([new_event(n) for n in range(3, 8)])
+    # The pruner runs between the commit and the (delayed) notice that carries those rows.
+    table.apply(table.view.on_pruned(prune(store, 2)))
+    rows = tuple(e.summary() for e in stored)
+    table.apply(table.view.on_committed(stored[-1].seq, len(stored), rows))
+    assert table.seqs() == [8, 7]
+    assert (table.view.matching_count, table.view.total_count) == (2, 2)
+    table.apply(recount(table.view))
+    assert (table.view.matching_count, table.view.total_count) == (2, 2)

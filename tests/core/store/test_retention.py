@@ -23,7 +23,7 @@ from inspector.core.store.keep_limits import (
     parse_size,
 )
 from inspector.core.store.migrations import MIGRATIONS, SCHEMA_VERSION
-from inspector.core.store.retention import Pruner, RetentionWorker
+from inspector.core.store.retention import Pruner, RetentionWorker, estimate_removal
 from tests.waiting import wait_until
 
 NOW = 1_800_000_000.0
@@ -171,6 +171,18 @@ def test_at_its_size_limit_the_file_stops_growing(store: EventStore) -> None:
     assert file_sizes[-1] == file_sizes[-3]
     assert file_sizes[-1] < limit * 1.5
     assert store.integrity_check() == "ok"
+
+
+def test_what_tighter_limits_would_remove_is_said_before_anything_goes(store: EventStore) -> None:
+    old = fill(store, 40, received_at=NOW - 10 * DAY_S)
+    fill(store, 60, received_at=NOW)
+    store.set_pinned(old[:5], True)
+    assert estimate_removal(store, KeepLimits(days=7, events=None, size=None), now=NOW) == 35
+    assert estimate_removal(store, KeepLimits(days=7, events=20, size=None), now=NOW) == 75
+    assert estimate_removal(store, KeepLimits(days=30, events=None, size=None), now=NOW) == 0
+    assert store.count() == 100  # an estimate deletes nothing
+    big = Pruner(store, KeepLimits(days=None, events=None, size=10_000_000))
+    assert estimate_removal(store, big.limits) == 0
 
 
 # -- the schema ---------------------------------------------------------------------------------

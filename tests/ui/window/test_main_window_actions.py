@@ -116,10 +116,11 @@ def test_events_menu_lists_every_action_with_distinct_shortcuts(window: MainWind
         "importAction",
         "diffAction",
         "rulesAction",
+        "keepAction",
     ]
     shortcuts = [a.shortcut().toString() for a in window.actions() if not a.shortcut().isEmpty()]
     assert len(shortcuts) == len(set(shortcuts)), shortcuts
-    for keys in ("Ctrl+R", "Ctrl+E", "Ctrl+Shift+E", "Ctrl+D", "Ctrl+F", "Ctrl+L", "Ctrl+C"):
+    for keys in ("Ctrl+R", "Ctrl+E", "Ctrl+Shift+E", "Ctrl+D", "Ctrl+F", "Ctrl+L", "Ctrl+C", "Ctrl+K"):
         assert keys in shortcuts
     toolbar = window.findChild(QToolBar, "eventsToolBar")
     assert toolbar is not None and window.event_actions.replay_action in toolbar.actions()
