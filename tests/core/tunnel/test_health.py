@@ -46,10 +46,11 @@ def test_through_the_real_listener(fake_tools: FakeTools, listener: Listener) ->
     supervisor = fake_tools.supervisor("cloudflared", listener.port)
     run = fake_tools.running(supervisor)
 
-    result = check_through(run["url"], "some-other-id", 10.0, verify=str(fake_tools.tls.ca))
-    # Today's listener does not name its instance; once it does, it is another id than this one.
-    assert result.reach in (Reach.UNIDENTIFIED_INSPECTOR, Reach.OTHER_INSTANCE)
-    assert result.status == 200
+    ours = check_through(run["url"], listener.instance_id, 10.0, verify=str(fake_tools.tls.ca))
+    assert (ours.reach, ours.status, ours.instance) == (Reach.THIS_LISTENER, 200, listener.instance_id)
+    # Another copy of the app asking through the same tunnel learns it is not its own listener.
+    theirs = check_through(run["url"], "some-other-id", 10.0, verify=str(fake_tools.tls.ca))
+    assert (theirs.reach, theirs.instance) == (Reach.OTHER_INSTANCE, listener.instance_id)
 
 
 @pytest.mark.parametrize("tool", TOOLS)
