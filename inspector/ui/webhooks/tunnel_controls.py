@@ -62,6 +62,11 @@ def install_html(lookups: dict[ToolName, ToolLookup]) -> str:
     return "".join(parts)
 
 
+def plain_tip(text: str) -> str:
+    """`text` as a tooltip that is never read as markup (Qt guesses rich text from a tag)."""
+    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>" if text else ""
+
+
 def health_text(result: HealthCheck) -> tuple[str, str]:
     """(text, style) for a health check's result."""
     if result.ok:
@@ -133,10 +138,12 @@ class TunnelControls(QGroupBox):
 
     def _build(self) -> None:
         self.state_label = QLabel(self)
+        self.state_label.setTextFormat(Qt.TextFormat.PlainText)  # shows what a tool or agent said
         self.state_label.setObjectName("tunnelState")
         self.state_label.setWordWrap(True)
         self.state_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.url_label = QLabel(self)
+        self.url_label.setTextFormat(Qt.TextFormat.PlainText)  # shows what a tool or agent said
         self.url_label.setObjectName("tunnelPublicUrl")
         self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.copy_button = QPushButton("Copy", self)
@@ -162,6 +169,7 @@ class TunnelControls(QGroupBox):
         self.output_button.setToolTip("The tool's last lines of output")
 
         self.health_label = QLabel(self)
+        self.health_label.setTextFormat(Qt.TextFormat.PlainText)  # shows what a tool or agent said
         self.health_label.setObjectName("tunnelHealth")
         self.health_label.setWordWrap(True)
         self.health_label.hide()
@@ -180,6 +188,7 @@ class TunnelControls(QGroupBox):
         self.path_button = QPushButton("Use", self.path_row)
         self.path_button.setObjectName("useTunnelToolPathButton")
         self.path_problem = QLabel(self)
+        self.path_problem.setTextFormat(Qt.TextFormat.PlainText)  # shows what a tool or agent said
         self.path_problem.setObjectName("tunnelToolPathProblem")
         self.path_problem.setWordWrap(True)
         self.path_problem.setStyleSheet(ERROR_STYLE)

@@ -20,7 +20,7 @@ from inspector.core.tunnel.supervisor import Phase, TunnelState
 from inspector.core.tunnel.tools import TOOL_NAMES, ToolName
 from inspector.ui.session import TunnelProbe
 from inspector.ui.tunnels import Tunnels
-from inspector.ui.webhooks.tunnel_controls import TunnelOutputDialog, health_text, install_html
+from inspector.ui.webhooks.tunnel_controls import TunnelOutputDialog, health_text, install_html, plain_tip
 
 WARN_STYLE = "color: #c47f00; font-weight: bold;"
 
@@ -46,6 +46,7 @@ class TunnelStatus(QWidget):
         self.output_dialog: TunnelOutputDialog | None = None
 
         self.label = QLabel("Tunnel: looking…", self)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # what a tool or agent said
         self.label.setObjectName("tunnelUrl")
         self.label.setToolTip("The public URL of your ngrok or cloudflared tunnel")
         self.copy_button = QToolButton(self)
@@ -69,6 +70,7 @@ class TunnelStatus(QWidget):
         self.tunnel_button.setMenu(self.tunnel_menu)
         self.tunnel_button.setVisible(tunnels is not None)
         self.health = QLabel(self)
+        self.health.setTextFormat(Qt.TextFormat.PlainText)  # what a tool or agent said
         self.health.setObjectName("tunnelHealthBadge")
         self.health.hide()
         self.follow_button = QToolButton(self)
@@ -76,6 +78,7 @@ class TunnelStatus(QWidget):
         self.follow_button.setToolTip("Update the webhooks that still point at the old tunnel URL")
         self.follow_button.hide()
         self.warning = QLabel(self)
+        self.warning.setTextFormat(Qt.TextFormat.PlainText)  # what a tool or agent said
         self.warning.setObjectName("tunnelWarning")
         self.warning.setStyleSheet(WARN_STYLE)
         self.warning.setWordWrap(False)
@@ -142,7 +145,7 @@ class TunnelStatus(QWidget):
         problem = tunnels.start(tool)
         if problem:
             self.warning.setText(f"⚠ {problem}")
-            self.warning.setToolTip(problem)
+            self.warning.setToolTip(plain_tip(problem))
             self.warning.show()
 
     def show_install_hints(self) -> QMessageBox | None:
@@ -219,18 +222,18 @@ class TunnelStatus(QWidget):
             return
         self.warning.hide()
         if state.phase is Phase.RUNNING:
-            self.label.setText(f"Tunnel ({state.tool}, started here): {state.url}")
-            self.label.setToolTip(tunnels.describe())
+            self.label.setText(f"Tunnel: {state.url}")  # short: the status bar is shared
+            self.label.setToolTip(plain_tip(tunnels.describe()))
             self.manual_edit.hide()
         elif state.phase in (Phase.STARTING, Phase.RESTARTING):
             text = f"starting {state.tool}…" if state.phase is Phase.STARTING else f"restarting {state.tool}…"
             self.label.setText(f"Tunnel: {text}")
-            self.label.setToolTip(state.describe())
+            self.label.setToolTip(plain_tip(state.describe()))
             self.manual_edit.hide()
         else:
             if state.phase is Phase.FAILED:
                 self.warning.setText(f"⚠ {state.tool} failed")
-                self.warning.setToolTip(state.describe())
+                self.warning.setToolTip(plain_tip(state.describe()))
                 self.warning.show()
             self._on_found(self.probe.result or TunnelResult(None, None), emit=False)
 
@@ -241,9 +244,9 @@ class TunnelStatus(QWidget):
             self.health.setToolTip("Sending one request through the public URL")
         else:
             text, style = health_text(result)
-            self.health.setText("✓ reaches this listener" if result.ok else "⚠ does not reach this listener")
+            self.health.setText("✓ tunnel OK" if result.ok else "⚠ tunnel check failed")
             self.health.setStyleSheet(style)
-            self.health.setToolTip(text)
+            self.health.setToolTip(plain_tip(text))
         self.health.show()
 
     def _on_offers(self) -> None:
@@ -253,7 +256,7 @@ class TunnelStatus(QWidget):
         offers = tunnels.offers
         count = sum(len(o.plan.moves) for o in offers)
         self.follow_button.setText(f"Update {count} webhook{'s' if count != 1 else ''}")
-        self.follow_button.setToolTip("\n".join(o.describe() for o in offers))
+        self.follow_button.setToolTip(plain_tip("\n".join(o.describe() for o in offers)))
         self.follow_button.setEnabled(not any(o.profile in tunnels.following for o in offers))
         self.follow_button.setVisible(bool(offers))
 
@@ -275,7 +278,7 @@ class TunnelStatus(QWidget):
             self.label.setToolTip("No ngrok or cloudflared tunnel answered on this machine")
             self.manual_edit.show()
         self.warning.setText(f"⚠ {result.warning}" if result.warning else "")
-        self.warning.setToolTip(result.warning or "")
+        self.warning.setToolTip(plain_tip(result.warning or ""))
         self.warning.setVisible(bool(result.warning))
 
     def _on_public_url(self, url: str) -> None:

@@ -94,14 +94,15 @@ def test_start_from_the_status_bar_shows_the_url_checks_it_and_copies_it(
     start.trigger()
     url = wait_running(qtbot, dock)
     run = run_of_url(on_path, url)
-    assert status.label.text() == f"Tunnel ({tool}, started here): {url}"
+    assert status.label.text() == f"Tunnel: {url}"
+    assert status.label.toolTip() == f"<qt>{tool} tunnel at {url} (read from its local API)</qt>"
     assert status.tunnel_button.text() == "Stop tunnel"
     assert controls.url_label.text() == f"{url}  (started here)"
     assert controls.state_label.text() == f"{tool} tunnel at {url} (read from its local API)"
     assert status.manual_edit.isHidden()
 
     # The check through the tunnel runs by itself once the URL is known.
-    qtbot.waitUntil(lambda: status.health.text() == "✓ reaches this listener", timeout=WAIT)
+    qtbot.waitUntil(lambda: status.health.text() == "✓ tunnel OK", timeout=WAIT)
     assert controls.health_label.text().startswith("✓ The tunnel reaches this listener (round trip ")
     QGuiApplication.clipboard().clear()
     qtbot.mouseClick(status.copy_button, Qt.MouseButton.LeftButton)
@@ -314,7 +315,7 @@ def test_the_tunnel_follows_the_listener_to_another_port(
         session.attach_listener(other)  # e.g. "use a free port"
         wait_running(qtbot, dock, other_than=first)
         assert session.tunnels.supervisor is not None and session.tunnels.supervisor.local_port == other.port
-        qtbot.waitUntil(lambda: dock.tunnel.health.text() == "✓ reaches this listener", timeout=WAIT)
+        qtbot.waitUntil(lambda: dock.tunnel.health.text() == "✓ tunnel OK", timeout=WAIT)
     finally:
         session.tunnels.stop()
         session.attach_listener(listener)
@@ -327,3 +328,25 @@ def test_check_without_a_public_url_says_so(qtbot: Any, make_docked: Docked, on_
     assert not controls.check_button.isEnabled()
     assert dock.panel.session.tunnels.check_health() is False
     assert controls.health_label.text() == "⚠ There is no public URL to check yet."
+
+
+def test_what_the_tool_prints_is_shown_as_text_never_as_markup(
+    qtbot: Any, make_docked: Docked, on_path: FakeTools, tmp_path: Path
+) -> None:
+    """The tool's last line is part of why it stopped, and a tool prints what it likes."""
+    tool = tmp_path / "cloudflared"
+    tool.write_text("#!/bin/sh\necho '<b>not bold</b> <img src=x>'\nexit 1\n")
+    tool.chmod(0o755)
+    _, dock = make_docked()
+    session = dock.panel.session
+    session.tunnels.set_tool_path("cloudflared", str(tool))
+    qtbot.mouseClick(dock.tunnel.tunnel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: session.tunnels.state is not None and session.tunnels.state.phase is Phase.RESTARTING, timeout=WAIT
+    )
+    controls, status = dock.panel.tunnel_controls, dock.tunnel
+    assert "cloudflared exited with code 1: <b>not bold</b> <img src=x>" in controls.state_label.text()
+    for label in (controls.state_label, controls.url_label, controls.health_label, status.label, status.warning):
+        assert label.textFormat() is Qt.TextFormat.PlainText, label.objectName()
+    assert "&lt;b&gt;not bold&lt;/b&gt;" in status.label.toolTip()
+    session.tunnels.stop()
