@@ -341,12 +341,14 @@ def test_what_the_tool_prints_is_shown_as_text_never_as_markup(
     session = dock.panel.session
     session.tunnels.set_tool_path("cloudflared", str(tool))
     qtbot.mouseClick(dock.tunnel.tunnel_button, Qt.MouseButton.LeftButton)
+    tunnels = session.tunnels
     qtbot.waitUntil(
-        lambda: session.tunnels.state is not None and session.tunnels.state.phase is Phase.RESTARTING, timeout=WAIT
+        lambda: tunnels.state is not None and tunnels.state.phase is Phase.RESTARTING, timeout=WAIT
     )
     controls, status = dock.panel.tunnel_controls, dock.tunnel
     assert "cloudflared exited with code 1: <b>not bold</b> <img src=x>" in controls.state_label.text()
-    for label in (controls.state_label, controls.url_label, controls.health_label, status.label, status.warning):
+    labels = (controls.state_label, controls.url_label, controls.health_label, status.label, status.warning)
+    for label in labels:
         assert label.textFormat() is Qt.TextFormat.PlainText, label.objectName()
     assert "&lt;b&gt;not bold&lt;/b&gt;" in status.label.toolTip()
-    session.tunnels.stop()
+    tunnels.stop()
