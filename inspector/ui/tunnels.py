@@ -79,6 +79,8 @@ class Tunnels(QObject):
         self._inbox: queue.SimpleQueue[tuple[TunnelSupervisor, TunnelState]] = queue.SimpleQueue()
         self._shut_down = False
         self._health_stop = threading.Event()
+        self._noting = False
+        self._note_next: str | None = None  # a tunnel URL to remember once the one before is
         self._news.connect(self._drain)
         self._drain_timer = QTimer(self)
         self._drain_timer.setObjectName("tunnelDrainTimer")
@@ -326,19 +328,47 @@ class Tunnels(QObject):
         if self.checking:
             self._health_stop.set()  # that check was for the URL before this one
             self.checking = False
-        if not url or self._session.tunnel.source not in ("started", "detected"):
+        source = self._session.tunnel.source
+        if not url or source not in ("started", "detected"):
             return  # no tunnel, or a URL the user typed: nothing moved
-        try:
-            offers = self.follower.url_changed(url)
-        except OSError as exc:  # the config dir is not writable: say so, keep the tunnel
-            log.warning("cannot remember the tunnel URL: %s", exc)
-            offers = self.follower.offers(url)
-        self._set_offers(offers)
-        for offer in offers:
-            if self.follower.follows(offer.profile):
-                self.apply(offer, automatic=True)
-        if self._session.tunnel.source == "started":
+        if source == "started":
             self.check_health(settle=True)
+        self._note_next = url
+        self._note()
+
+    def _note(self) -> None:
+        """Remember the newest tunnel URL and work out the offers, off the GUI thread (files are
+        written and synced), one URL at a time so they are remembered in the order they came."""
+        if self._noting or self._note_next is None or self._shut_down:
+            return
+        url, self._note_next = self._note_next, None
+        self._noting = True
+        follower = self.follower
+
+        def note() -> tuple[list[FollowOffer], set[str]]:
+            try:
+                offers = follower.url_changed(url)
+            except OSError as exc:  # the config dir is not writable: the tunnel works all the same
+                log.warning("cannot remember the tunnel URL: %s", exc)
+                offers = follower.offers(url)
+            return offers, {o.profile for o in offers if follower.follows(o.profile)}
+
+        def done(result: tuple[list[FollowOffer], set[str]]) -> None:
+            self._noting = False
+            offers, automatic = result
+            if url == self._session.public_url:  # else a newer URL is on its way
+                self._set_offers(offers)
+                for offer in offers:
+                    if offer.profile in automatic:
+                        self.apply(offer, automatic=True)
+            self._note()
+
+        def failed(error: BaseException) -> None:
+            self._noting = False
+            log.warning("cannot work out which webhooks follow the tunnel: %s", error)
+            self._note()
+
+        self._session.runner.submit(note, on_done=done, on_error=failed, pool="net", owner=self)
 
     def _refresh_offers(self) -> None:
         url = self._session.public_url

@@ -28,6 +28,7 @@ from tests.waiting import wait_until
 PUBLIC = re.compile(r"^public url (https://127\.0\.0\.1:\d+)$")
 ACCESS = "listen-tunnel-access"
 TOOLS = ["cloudflared", "ngrok"]
+WAIT = 30.0  # seconds: a subprocess that starts another (Python) process, on a shared machine
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def public_urls(proc: CliProcess) -> list[str]:
 
 def one_run(fake_tools: FakeTools, url: str) -> dict[str, object]:
     """The fake's record of the run whose public URL is `url`."""
-    return wait_until(lambda: next((r for r in fake_tools.runs() if r["url"] == url), None))
+    return wait_until(lambda: next((r for r in fake_tools.runs() if r["url"] == url), None), timeout=WAIT)
 
 
 def stop(proc: CliProcess) -> int:
@@ -60,19 +61,22 @@ def test_public_url_health_check_url_change_and_nothing_left_behind(
 ) -> None:
     proc = CliProcess("listen", "--port", "0", *dirs, "--tunnel", tool, env=fake_tools.env_for_subprocess())
     try:
-        proc.wait_listening()
-        first = wait_until(lambda: public_urls(proc) and public_urls(proc)[0])
+        proc.wait_listening(timeout=WAIT)
+        first = wait_until(lambda: public_urls(proc) and public_urls(proc)[0], timeout=WAIT)
         run = one_run(fake_tools, first)
-        wait_until(lambda: any("tunnel: check: The tunnel reaches this listener" in x for x in proc.stderr))
+        wait_until(
+            lambda: any("tunnel: check: The tunnel reaches this listener" in x for x in proc.stderr),
+            timeout=WAIT,
+        )
 
         # A delivery to the public URL comes through the tunnel to this listener.
         body = {"event_id": "evt_tunnel_1", "event_identifier": "card.created", "data": {}}
         reply = requests.post(f"{first}/hooks", json=body, timeout=10, verify=str(fake_tools.tls.ca))
         assert reply.status_code == 200
-        wait_until(lambda: any("evt_tunnel_1" in line for line in proc.stdout))
+        wait_until(lambda: any("evt_tunnel_1" in line for line in proc.stdout), timeout=WAIT)
 
         os.kill(int(str(run["pid"])), signal.SIGUSR1)  # the tool gets a new public URL
-        second = wait_until(lambda: len(public_urls(proc)) == 2 and public_urls(proc)[1])
+        second = wait_until(lambda: len(public_urls(proc)) == 2 and public_urls(proc)[1], timeout=WAIT)
         assert second != first
         assert second == one_run(fake_tools, second)["url"]
     finally:
@@ -115,23 +119,29 @@ def test_a_killed_tool_is_restarted_and_the_webhooks_follow_it_verified_end_to_e
         env=env,
     )
     try:
-        proc.wait_listening()
-        first = wait_until(lambda: public_urls(proc) and public_urls(proc)[0])
+        proc.wait_listening(timeout=WAIT)
+        first = wait_until(lambda: public_urls(proc) and public_urls(proc)[0], timeout=WAIT)
         saved = service.create(profile, f"{first}/hooks", ["card.created"], new_token(), access_token=ACCESS)
         webhook_id = saved.webhook.id
 
         os.kill(int(str(one_run(fake_tools, first)["pid"])), signal.SIGKILL)
-        second = wait_until(lambda: len(public_urls(proc)) == 2 and public_urls(proc)[1], timeout=20)
-        assert any("tunnel: warning: ngrok was killed by SIGKILL" in line for line in proc.stderr)
+        second = wait_until(lambda: len(public_urls(proc)) == 2 and public_urls(proc)[1], timeout=WAIT)
         wait_until(
-            lambda: any(f"tunnel: {webhook_id} now points at {second}/hooks." in x for x in proc.stderr)
+            lambda: any("tunnel: warning: ngrok was killed by SIGKILL" in x for x in proc.stderr),
+            timeout=WAIT,
+        )
+        wait_until(
+            lambda: any(f"tunnel: {webhook_id} now points at {second}/hooks." in x for x in proc.stderr),
+            timeout=WAIT,
         )
         with ProviderClient(profile, ACCESS) as client:
             assert client.get(webhook_id).url == f"{second}/hooks"
             event = client.trigger_event("card.created")
-        line = wait_until(lambda: next((x for x in proc.stdout if event["event_id"] in x), None))
+        line = wait_until(
+            lambda: next((x for x in proc.stdout if event["event_id"] in x), None), timeout=WAIT
+        )
         assert line.endswith(f"[verified {webhook_id}]"), line
-        attempts = wait_until(lambda: sandbox.state.deliveries(event_id=event["event_id"]))
+        attempts = wait_until(lambda: sandbox.state.deliveries(event_id=event["event_id"]), timeout=WAIT)
         assert [(a.url, a.status) for a in attempts] == [(f"{second}/hooks", 200)]
         (move,) = TunnelSettings(config).read().moves
         assert (move.webhook_id, move.new_url, move.automatic, move.error) == (
@@ -159,9 +169,11 @@ def test_without_follow_a_stale_webhook_is_pointed_out(
         "listen", "--port", "0", *dirs, "--tunnel", "cloudflared", env=fake_tools.env_for_subprocess()
     )
     try:
-        proc.wait_listening()
-        url = wait_until(lambda: public_urls(proc) and public_urls(proc)[0])
-        note = wait_until(lambda: next((x for x in proc.stderr if x.startswith("tunnel: note:")), None))
+        proc.wait_listening(timeout=WAIT)
+        url = wait_until(lambda: public_urls(proc) and public_urls(proc)[0], timeout=WAIT)
+        note = wait_until(
+            lambda: next((x for x in proc.stderr if x.startswith("tunnel: note:")), None), timeout=WAIT
+        )
     finally:
         assert stop(proc) == 0
     assert note == (
@@ -215,8 +227,8 @@ def test_the_path_set_in_the_app_is_used(fake_tools: FakeTools, dirs: list[str],
     env["PATH"] = os.pathsep.join(env["PATH"].split(os.pathsep)[1:])  # the fakes' folder is not on PATH
     proc = CliProcess("listen", "--port", "0", *dirs, "--tunnel", "cloudflared", env=env)
     try:
-        proc.wait_listening()
-        wait_until(lambda: public_urls(proc))
+        proc.wait_listening(timeout=WAIT)
+        wait_until(lambda: public_urls(proc), timeout=WAIT)
     finally:
         assert stop(proc) == 0
 

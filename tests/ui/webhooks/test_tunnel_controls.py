@@ -21,11 +21,13 @@ from inspector.core.capture.listener import Listener, ListenerConfig
 from inspector.core.provider.client import ProviderClient
 from inspector.core.provider.profiles import LOCAL_SANDBOX
 from inspector.core.store.event_store import EventStore
+from inspector.core.tunnel.detect import detect_tunnel
 from inspector.core.tunnel.supervisor import Phase
 from inspector.core.tunnel.tools import find_tool
 from inspector.ui.webhooks.webhook_dialogs import CreateWebhookDialog
 from inspector.ui.webhooks.webhooks_dock import WebhooksDock, add_webhooks_dock
 from inspector.ui.window.main_window import MainWindow
+from tests.fake_tunnel_agent import FakeAgent, ngrok_tunnels
 from tests.fakes.helpers import FakeTools, alive, fast_supervisor
 
 WAIT = 20_000
@@ -352,3 +354,58 @@ def test_what_the_tool_prints_is_shown_as_text_never_as_markup(
         assert label.textFormat() is Qt.TextFormat.PlainText, label.objectName()
     assert "&lt;b&gt;not bold&lt;/b&gt;" in status.label.toolTip()
     tunnels.stop()
+
+
+def test_an_ngrok_someone_else_started_changing_its_url_is_followed_too(
+    qtbot: Any, make_docked: Docked, listener: Listener
+) -> None:
+    """ "Another ngrok session": the agent was started in a terminal, the app only detects it."""
+    old, new = "https://abcd-1.ngrok-free.app", "https://efgh-2.ngrok-free.app"
+    with FakeAgent({"/api/tunnels": ngrok_tunnels(("https", old, str(listener.port)))}) as agent:
+        detect = partial(detect_tunnel, ngrok_ports=[agent.port], cloudflared_ports=[], timeout=2.0)
+        _, dock = make_docked(detect=detect)
+        panel, controls, session = dock.panel, dock.panel.tunnel_controls, dock.panel.session
+        qtbot.waitUntil(lambda: session.public_url == old, timeout=WAIT)
+        assert session.tunnel.source == "detected"
+        qtbot.mouseClick(panel.sandbox_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(
+            lambda: panel.profile.name == LOCAL_SANDBOX and bool(panel.access_token_set), timeout=WAIT
+        )
+        webhook = session.webhooks.create(panel.profile, f"{old}/hooks", ["card.created"], None).webhook
+        qtbot.waitUntil(lambda: session.tunnels.settings.read().last_url == old, timeout=WAIT)
+
+        agent.routes["/api/tunnels"] = ngrok_tunnels(("https", new, str(listener.port)))  # ngrok restarted
+        session.tunnel.refresh()
+        qtbot.waitUntil(dock.tunnel.follow_button.isVisible, timeout=WAIT)
+    assert (
+        controls.offer_label.text() == f"{webhook.id} still points at {old}/hooks — update it to {new}/hooks?"
+    )
+
+    qtbot.mouseClick(controls.dismiss_button, Qt.MouseButton.LeftButton)  # "Not now"
+    assert controls.offer_row.isHidden() and dock.tunnel.follow_button.isHidden()
+    assert session.webhooks.index.get(webhook.id).url == f"{old}/hooks"  # type: ignore[union-attr]
+
+
+def test_the_status_bar_button_updates_the_webhooks(
+    qtbot: Any, make_docked: Docked, on_path: FakeTools
+) -> None:
+    _, dock = make_docked()
+    panel, session = dock.panel, dock.panel.session
+    qtbot.mouseClick(dock.tunnel.tunnel_button, Qt.MouseButton.LeftButton)
+    first = wait_running(qtbot, dock)
+    qtbot.mouseClick(panel.sandbox_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: panel.profile.name == LOCAL_SANDBOX and bool(panel.access_token_set), timeout=WAIT
+    )
+    hooks = [
+        session.webhooks.create(panel.profile, f"{first}/h{n}", ["card.created"], None).webhook
+        for n in (1, 2)
+    ]
+    os.kill(run_of_url(on_path, first)["pid"], signal.SIGUSR1)
+    second = wait_running(qtbot, dock, other_than=first)
+    button = dock.tunnel.follow_button
+    qtbot.waitUntil(button.isVisible, timeout=WAIT)
+    assert button.text() == "Update 2 webhooks"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(button.isHidden, timeout=WAIT)
+    assert [session.webhooks.index.get(h.id).url for h in hooks] == [f"{second}/h1", f"{second}/h2"]  # type: ignore[union-attr]
