@@ -328,9 +328,13 @@ class Tunnels(QObject):
         if self.checking:
             self._health_stop.set()  # that check was for the URL before this one
             self.checking = False
-        source = self._session.tunnel.source
+        probe = self._session.tunnel
+        source = probe.source
         if not url or source not in ("started", "detected"):
             return  # no tunnel, or a URL the user typed: nothing moved
+        if source == "detected" and probe.result is not None and probe.result.warning:
+            self._set_offers([])
+            return  # it forwards to another port: webhooks moved there would reach nothing here
         if source == "started":
             self.check_health(settle=True)
         self._note_next = url
@@ -371,9 +375,11 @@ class Tunnels(QObject):
         self._session.runner.submit(note, on_done=done, on_error=failed, pool="net", owner=self)
 
     def _refresh_offers(self) -> None:
-        url = self._session.public_url
-        source = self._session.tunnel.source
-        self._set_offers(self.follower.offers(url) if url and source in ("started", "detected") else [])
+        probe = self._session.tunnel
+        url, source = probe.public_url, probe.source
+        elsewhere = source == "detected" and probe.result is not None and bool(probe.result.warning)
+        ours = url and source in ("started", "detected") and not elsewhere
+        self._set_offers(self.follower.offers(url) if ours else [])
 
     def _set_offers(self, offers: list[FollowOffer]) -> None:
         self.offers = [o for o in offers if (o.profile, o.new_url) not in self._dismissed]

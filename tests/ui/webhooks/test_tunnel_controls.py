@@ -20,8 +20,10 @@ from PySide6.QtGui import QGuiApplication
 from inspector.core.capture.listener import Listener, ListenerConfig
 from inspector.core.provider.client import ProviderClient
 from inspector.core.provider.profiles import LOCAL_SANDBOX
+from inspector.core.provider.webhook_index import KnownWebhook, WebhookIndex
 from inspector.core.store.event_store import EventStore
 from inspector.core.tunnel.detect import detect_tunnel
+from inspector.core.tunnel.settings import TunnelSettings
 from inspector.core.tunnel.supervisor import Phase
 from inspector.core.tunnel.tools import find_tool
 from inspector.ui.webhooks.webhook_dialogs import CreateWebhookDialog
@@ -409,3 +411,20 @@ def test_the_status_bar_button_updates_the_webhooks(
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(button.isHidden, timeout=WAIT)
     assert [session.webhooks.index.get(h.id).url for h in hooks] == [f"{second}/h1", f"{second}/h2"]  # type: ignore[union-attr]
+
+
+def test_a_detected_tunnel_to_another_port_moves_no_webhook(
+    qtbot: Any, make_docked: Docked, config_dir: Path
+) -> None:
+    old, other = "https://abcd-1.ngrok-free.app", "https://efgh-2.ngrok-free.app"
+    index = WebhookIndex(config_dir)
+    index.upsert(KnownWebhook("wh_on_old", LOCAL_SANDBOX, f"{old}/hooks"))
+    TunnelSettings(config_dir).note_url(old)
+    with FakeAgent({"/api/tunnels": ngrok_tunnels(("https", other, "localhost:3000"))}) as agent:
+        detect = partial(detect_tunnel, ngrok_ports=[agent.port], cloudflared_ports=[], timeout=2.0)
+        _, dock = make_docked(detect=detect)
+        session = dock.panel.session
+        qtbot.waitUntil(lambda: session.public_url == other, timeout=WAIT)
+    assert dock.tunnel.warning.isVisible() and "port 3000" in dock.tunnel.warning.text()
+    assert session.tunnels.offers == [] and dock.panel.tunnel_controls.offer_row.isHidden()
+    assert TunnelSettings(config_dir).read().urls == (old,)  # not remembered as a tunnel of ours
