@@ -136,8 +136,9 @@ class Tunnels(QObject):
         if lookup.path is None:
             return lookup.problem or f"{tool} was not found."
         path, port = lookup.path, listener.port
-        self._retire(then=lambda: self._spawn(tool, path, port))
+        # Said before the spawn: what the new supervisor reports must come after, never before.
         self._set_state(TunnelState(tool, Phase.STARTING))
+        self._retire(then=lambda: self._spawn(tool, path, port))
         return None
 
     def stop(self) -> None:
@@ -241,7 +242,8 @@ class Tunnels(QObject):
             or self._after_retired is not None
             or (self.supervisor is not None and state is not None and state.phase in LIVE)
         )
-        self._session.tunnel.set_started(active, state.url or "" if running and state is not None else "")
+        url = state.url if running and state is not None and state.url else ""
+        self._session.tunnel.set_started(active, url)
 
     # -- the health check --------------------------------------------------------------------------
 

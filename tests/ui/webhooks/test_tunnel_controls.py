@@ -428,3 +428,15 @@ def test_a_detected_tunnel_to_another_port_moves_no_webhook(
     assert dock.tunnel.warning.isVisible() and "port 3000" in dock.tunnel.warning.text()
     assert session.tunnels.offers == [] and dock.panel.tunnel_controls.offer_row.isHidden()
     assert TunnelSettings(config_dir).read().urls == (old,)  # not remembered as a tunnel of ours
+
+
+def test_stop_and_restart_before_any_start_are_harmless(
+    qtbot: Any, make_docked: Docked, on_path: FakeTools
+) -> None:
+    _, dock = make_docked()
+    tunnels = dock.panel.session.tunnels
+    tunnels.stop()
+    assert tunnels.state is None and not tunnels.active
+    assert tunnels.restart() is None  # nothing ran before: the first installed tool starts
+    wait_running(qtbot, dock)
+    assert tunnels.tool == "cloudflared"
