@@ -15,6 +15,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from inspector.core.capture.listener import Listener, ListenerConfig
 from inspector.core.capture.token_ring import TokenRing
 from inspector.core.store.event_store import EventStore
+from tests.fakes.certs import TlsFiles, make_tls
+from tests.fakes.helpers import FakeTools, fake_tools_env
 
 pytest_plugins = ["tests.keyring_service"] if (Path(__file__).parent / "keyring_service.py").exists() else []
 
@@ -68,3 +70,21 @@ def listener(store: EventStore, tokens: TokenRing) -> Iterator[Listener]:
     lst.start()
     yield lst
     lst.stop()
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    """A throwaway CA and a 127.0.0.1 certificate: the fake tunnels' https "public" URLs."""
+    return make_tls(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def fake_tools(tmp_path: Path, tls: TlsFiles) -> Iterator[FakeTools]:
+    """The fake cloudflared and ngrok first on a PATH of their own (tests/fakes); the
+    supervisors made through it are stopped at the end."""
+    folder = tmp_path / "tunnel-runs"
+    folder.mkdir()
+    tools = FakeTools(folder, tls, fake_tools_env(folder, tls))
+    yield tools
+    for supervisor in tools.supervisors:
+        supervisor.stop(grace=1.0)

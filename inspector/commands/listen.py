@@ -21,6 +21,7 @@ def add_parser(sub: Any) -> None:
         description="Receive deliveries without the window. Ctrl-C or SIGTERM stops cleanly.",
     )
     options.listener(p)
+    options.tunnel(p)
     p.add_argument("--json", action="store_true", help="print each delivery as an NDJSON record")
     p.add_argument(
         "--strict", action="store_true", help="answer 422 to JSON objects that are not an envelope"
@@ -61,14 +62,28 @@ def run(args: argparse.Namespace) -> int:
 
     if args.max_body < 1:
         raise UserError("--max-body must be a positive number of bytes")
+    for option, value in (("--follow-webhooks", args.follow_webhooks), ("--tunnel-path", args.tunnel_path)):
+        if value and not args.tunnel:
+            raise UserError(f"{option} goes with --tunnel cloudflared|ngrok (the tunnel to follow)")
     sync = token_sync(args)
     tokens = sync.ring
+    out_lock = threading.Lock()
+
+    def say(line: str) -> None:
+        with out_lock:
+            sys.stdout.write(escape_controls(line) + "\n")
+            sys.stdout.flush()
+
+    tunnel = None
+    if args.tunnel:
+        from inspector.commands.listen_tunnel import ListenTunnel
+
+        tunnel = ListenTunnel(args, tokens, say)  # a missing tool or profile is refused before binding
     store = open_store(args)
     config = ListenerConfig(
         host=args.host, port=args.port, max_body=args.max_body, strict_envelope=args.strict
     )
     listener = Listener(store, config, tokens)
-    out_lock = threading.Lock()
 
     def print_batch(batch: list[StoredEvent]) -> None:
         if args.json:
@@ -100,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
     threading.Thread(target=warn_if_damaged, args=(store,), name="store-check", daemon=True).start()
     retention = start_retention(args, store)
     listener.subscribe(lambda _batch: retention.poke())
+    if tunnel is not None:
+        tunnel.start(listener)
     try:
         while not stop.wait(0.5):
             # Webhooks created or rotated from another process (the app, `webhooks create`) take
@@ -109,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        if tunnel is not None:
+            tunnel.stop()  # before the listener: nothing new comes in through it meanwhile
         listener.stop()
         retention.stop()
         store.close()

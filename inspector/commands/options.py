@@ -134,6 +134,35 @@ def keep_limits_given(args: argparse.Namespace) -> bool:
     return any(hasattr(args, f"keep_{name}") for name in ("days", "events", "size"))
 
 
+def tunnel(parser: argparse.ArgumentParser) -> None:
+    """`listen`'s tunnel: start one, and keep a profile's webhooks on it."""
+    group = parser.add_argument_group("tunnel")
+    group.add_argument(
+        "--tunnel",
+        choices=("cloudflared", "ngrok"),
+        help="start and supervise this tool against the listener (a cloudflared quick tunnel, or "
+        "ngrok with your own config); prints `public url https://...` once known and on every change",
+    )
+    group.add_argument(
+        "--tunnel-path",
+        metavar="PATH",
+        help="the tool's program (or its folder) instead of the one on PATH "
+        "(default: the path set in the app's Webhooks panel, else PATH)",
+    )
+    group.add_argument(
+        "--follow-webhooks",
+        metavar="PROFILE",
+        help="when the tunnel's URL changes, update PROFILE's webhooks that point at an earlier "
+        "tunnel URL to the new one",
+    )
+    group.add_argument(
+        "--access-token-env",
+        metavar="NAME",
+        help="the API access token for --follow-webhooks, from this environment variable "
+        "(default: the profile's keyring entry, then PENNY_ACCESS_TOKEN)",
+    )
+
+
 def provider(parser: argparse.ArgumentParser, *, nested: bool = False) -> None:
     """Which provider API to talk to, and with which access token."""
     config(parser, repeated=nested)

@@ -2,10 +2,11 @@
 
 `InspectorSession` owns the store's listener, the bridge that carries committed batches to the GUI
 thread, the response rules, forwarding, the sandbox the user started, the token sync, the tunnel
-probe, the pruner that keeps the history within its limits, and the runner every background call
-goes through. Widgets call its methods and listen to
-its signals; they never start a server, poll a file, or set a core object's attributes. `shutdown()`
-is the one place everything stops, in order: nothing new in, then the listener, then what it fed.
+probe, the tunnel the user started (`tunnels`, inspector/ui/tunnels.py), the pruner that keeps the
+history within its limits (`history`, inspector/ui/history_keeper.py), and the runner every
+background call goes through. Widgets call its methods and listen to its signals; they never
+start a server, poll a file, or set a core object's attributes. `shutdown()` is the one place
+everything stops, in order: nothing new in, then the listener, then what it fed.
 """
 
 from __future__ import annotations
@@ -31,10 +32,13 @@ from inspector.core.provider.webhook_service import ClientFactory, WebhookServic
 from inspector.core.store.event_store import EventStore
 from inspector.core.store.keep_limits import KeepLimits
 from inspector.core.tunnel.detect import TunnelResult, detect_tunnel
+from inspector.core.tunnel.supervisor import TunnelSupervisor
+from inspector.core.tunnel.tools import find_tool
 from inspector.sandbox.server import SandboxServer
 from inspector.ui.bridge import CommitNotice, EventBridge
 from inspector.ui.history_keeper import HistoryKeeper
 from inspector.ui.runner import Runner
+from inspector.ui.tunnels import SupervisorFactory, ToolFinder, Tunnels
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +111,10 @@ class Forwarding(QObject):
 class TunnelProbe(QObject):
     """Asks local ngrok/cloudflared agents for the public URL every ~10 s, on the network pool.
 
-    `public_url` is the detected URL, or else the one the user typed; a detected tunnel wins.
+    `public_url` is the one public URL of the session, and `source` says where it came from: the
+    tunnel this app started ("started", set by inspector/ui/tunnels.py; while it is active,
+    detection pauses and nothing else stands in for it), else a detected agent ("detected"), else
+    the URL the user typed ("manual").
     """
 
     found = Signal(object)  # every TunnelResult
@@ -128,6 +135,9 @@ class TunnelProbe(QObject):
         self.result: TunnelResult | None = None
         self.manual_url = ""
         self.public_url = ""
+        self.source = ""  # "started", "detected", "manual", or "" with no public URL
+        self.started_active = False
+        self.started_url = ""
         self.probing = False
         self.timer = QTimer(self)
         self.timer.setObjectName("tunnelProbeTimer")
@@ -136,18 +146,29 @@ class TunnelProbe(QObject):
 
     def watch(self, port: int | None) -> None:
         self.port = port
-        if port is None:
+        if port is None or self.started_active:
             self.timer.stop()
             return
         self.timer.start()
         self.refresh()
+
+    def set_started(self, active: bool, url: str = "") -> None:
+        """The tunnel this app runs: while `active`, `url` ("" until it is known) is the public URL."""
+        was_active = self.started_active
+        self.started_active = active
+        self.started_url = url.strip().rstrip("/") if active else ""
+        if active:
+            self.timer.stop()
+        elif was_active:
+            self.watch(self.port)  # back to asking the agents someone else started
+        self._update()
 
     def stop(self) -> None:
         self.timer.stop()
 
     def refresh(self) -> None:
         """One probe off the GUI thread, unless one is still running."""
-        if self.probing or self.port is None:
+        if self.probing or self.port is None or self.started_active:
             return
         self.probing = True
         port, detect = self.port, self._detect
@@ -171,7 +192,11 @@ class TunnelProbe(QObject):
     def _update(self) -> None:
         detected = self.result.url if self.result is not None and self.result.url else ""
         manual = self.manual_url if self.manual_url.startswith(("http://", "https://")) else ""
-        url = detected or manual
+        if self.started_active:
+            url, source = self.started_url, "started"
+        else:
+            url, source = (detected, "detected") if detected else (manual, "manual")
+        self.source = source if url else ""
         if url != self.public_url:
             self.public_url = url
             self.publicUrlChanged.emit(url)
@@ -200,6 +225,8 @@ class InspectorSession(QObject):
         detect: Detector = detect_tunnel,
         token_poll_ms: int = TOKEN_SYNC_MS,
         keep: KeepLimits | None = None,
+        supervisor_factory: SupervisorFactory = TunnelSupervisor,
+        find_tool: ToolFinder = find_tool,
         parent: QObject | None = None,
     ) -> None:
         """`keep`: the history's limits (None prunes nothing until the user sets some)."""
@@ -230,6 +257,7 @@ class InspectorSession(QObject):
         self.rules = RuleSet()
         self.forwarding = Forwarding(self)
         self.tunnel = TunnelProbe(self.runner, self, detect=detect)
+        self.tunnels = Tunnels(self, supervisor_factory=supervisor_factory, find=find_tool)
         self.listener: Listener | None = None
         self._own_listeners: list[Listener] = []  # the ones this session started (and so stops)
         self.listener_problem: str | None = None
@@ -260,6 +288,12 @@ class InspectorSession(QObject):
     @property
     def url(self) -> str:
         return self.listener.url if self.listener is not None else ""
+
+    @property
+    def public_url(self) -> str:
+        """Where the provider reaches the listener from outside: the tunnel started here, else a
+        detected one, else the URL the user typed ("" when none); `tunnel.publicUrlChanged`."""
+        return self.tunnel.public_url
 
     def authorization(self) -> str | None:
         """The Authorization header for sends to our own listener (replay, edit-and-send), from a
@@ -402,6 +436,7 @@ class InspectorSession(QObject):
             return
         self._shut_down = True
         self._token_timer.stop()
+        self.tunnels.shutdown()  # the tunnel first: nothing new comes in through it meanwhile
         self.tunnel.stop()
         listener = self.listener
         if listener is not None:

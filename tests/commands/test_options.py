@@ -26,7 +26,8 @@ def help_of(capsys: pytest.CaptureFixture[str], *words: str) -> str:
         (("webhooks",), ["--port", "--host", "--data-dir"], ["--config-dir"]),
         (("webhooks", "create"), ["--token-env", "--port"], ["--webhook-token-env", "--access-token-env"]),
         (("listen",), [], ["--port", "--token-env", "--require-token", "--data-dir", "--config-dir"]),
-        (("gui",), ["--json"], ["--port", "--token-env", "--require-token"]),
+        (("listen",), [], ["--tunnel", "--tunnel-path", "--follow-webhooks", "--access-token-env"]),
+        (("gui",), ["--json", "--tunnel", "--follow-webhooks"], ["--port", "--token-env", "--require-token"]),
     ],
 )
 def test_help_offers_only_what_the_command_uses(

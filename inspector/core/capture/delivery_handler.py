@@ -75,8 +75,11 @@ class DeliveryHandler:
         max_body: int,
         strict_envelope: bool = False,
         commit_wait: float = COMMIT_WAIT_SECONDS,
+        instance_id: str = "",
     ) -> None:
         self.writer = writer
+        # Named in the health answer, so a check through a tunnel can tell this listener from another.
+        self.instance_id = instance_id
         self.commit_wait = commit_wait
         self.tokens = tokens
         self.max_body = max_body
@@ -88,7 +91,7 @@ class DeliveryHandler:
         started = time.perf_counter()
         head = request.head
         if head.path == HEALTH_PATH and head.method in ("GET", "HEAD") and request.complete:
-            return json_response(200, {"status": "ok"})
+            return json_response(200, {"status": "ok", "instance": self.instance_id})
         raw_headers = head.headers
         base: _RequestFields = {
             "received_at": time.time(),

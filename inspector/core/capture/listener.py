@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import secrets
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,12 +63,15 @@ class Listener:
         self.config = config or ListenerConfig()
         self.tokens = tokens if tokens is not None else TokenRing()
         self.writer = BatchWriter(store)
+        # Random per listener, never recorded: the health answer's "instance" (who answered).
+        self.instance_id = secrets.token_hex(12)
         self._handler = DeliveryHandler(
             self.writer,
             self.tokens,
             max_body=self.config.max_body,
             strict_envelope=self.config.strict_envelope,
             commit_wait=self.config.commit_wait,
+            instance_id=self.instance_id,
         )
         self._server: HttpServer | None = None
         self.port = self.config.port

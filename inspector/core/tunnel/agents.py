@@ -31,7 +31,7 @@ import re
 import socket
 from collections.abc import Sequence
 
-from inspector.core.tunnel.detect import detect_tunnel
+from inspector.core.tunnel.detect import detect_tunnel, public_origin
 from inspector.core.tunnel.tools import ToolName
 
 GRACE_PERIOD = "3s"
@@ -151,9 +151,9 @@ class CloudflaredAgent(Agent):
             match = _BOX_URL.search(line)
             if match:
                 self._box_opened = False
-                return match["url"].rstrip("/")
+                return public_origin(match["url"])
         match = _TRYCLOUDFLARE.search(line)
-        return match[0] if match else None
+        return match[0] if match else None  # the pattern allows nothing but a plain origin
 
     def api_url(self) -> str | None:
         result = detect_tunnel(
@@ -187,9 +187,7 @@ class NgrokAgent(Agent):
         if msg == "starting web service":
             self._web_addr(fields.get("addr", ""))
         elif msg == "started tunnel":
-            url = fields.get("url", "")
-            if url.startswith("https://"):
-                return url.rstrip("/")
+            return public_origin(fields.get("url", ""))
         return None
 
     def _web_addr(self, addr: str) -> None:

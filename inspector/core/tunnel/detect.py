@@ -12,7 +12,9 @@ asked in parallel, and nothing here raises on a dead port or a strange answer.
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -101,6 +103,37 @@ def addr_port(addr: Any) -> int | None:
         return None
 
 
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+MAX_URL_CHARS = 300
+
+
+def public_origin(url: object) -> str | None:
+    """`url` as a bare https origin ("https://host[:port]", no trailing slash), or None when it is
+    anything else: a path, a query, credentials, a host that is not a DNS name or an IP address,
+    control or non-ASCII characters. The URL comes from a local agent's answer or a tool's output,
+    and the app shows it, prints it and registers it with the provider."""
+    if not isinstance(url, str) or len(url) > MAX_URL_CHARS or not url.isascii() or not url.isprintable():
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() != "https" or "@" in parts.netloc or parts.query or parts.fragment:
+        return None
+    if parts.path not in ("", "/") or url.strip().endswith(("?", "#")):
+        return None
+    try:
+        parts.port  # noqa: B018 - raises ValueError when it is not a port
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return None
+    elif len(host) > 253 or not all(_HOST_LABEL.match(label) for label in host.removesuffix(".").split(".")):
+        return None
+    return f"https://{parts.netloc}"
+
+
 def _get_json(url: str, timeout: float) -> Any:
     try:
         with _OPENER.open(url, timeout=timeout) as response:
@@ -118,14 +151,12 @@ def _ngrok_tunnels(host: str, port: int, timeout: float) -> list[Tunnel]:
     for item in tunnels if isinstance(tunnels, list) else []:
         if not isinstance(item, dict):
             continue
-        public = item.get("public_url")
-        if item.get("proto") != "https" or not isinstance(public, str):
-            continue
-        if not public.startswith("https://"):
+        public = public_origin(item.get("public_url"))
+        if item.get("proto") != "https" or public is None:
             continue
         config = item.get("config")
         target = addr_port(config.get("addr")) if isinstance(config, dict) else None
-        out.append(Tunnel(public.rstrip("/"), "ngrok", target))
+        out.append(Tunnel(public, "ngrok", target))
     return out
 
 
@@ -134,6 +165,6 @@ def _cloudflared_tunnels(host: str, port: int, timeout: float) -> list[Tunnel]:
     hostname = data.get("hostname") if isinstance(data, dict) else None
     if not isinstance(hostname, str) or not hostname.strip():
         return []
-    hostname = hostname.strip().rstrip("/")
-    url = hostname if hostname.startswith("https://") else f"https://{hostname}"
-    return [Tunnel(url, "cloudflared", None)]
+    hostname = hostname.strip()
+    url = public_origin(hostname if hostname.startswith("https://") else f"https://{hostname}")
+    return [Tunnel(url, "cloudflared", None)] if url is not None else []

@@ -7,7 +7,10 @@ a trailing dot and a default port ignored); its path, query and fragment are kep
 
 Without an old URL (the app just started, and the tunnel of the previous session is gone), the
 webhooks on a quick-tunnel domain of the same tool as the new URL are the ones to move: a free
-quick tunnel never comes back under its old name.
+quick tunnel never comes back under its old name. `known_urls` are earlier public URLs of our
+tunnels (inspector/core/tunnel/settings.py keeps them): a webhook on any of them moves too, which
+covers an ngrok session on a domain that is not a per-run one, and webhooks left behind by an
+update that failed.
 """
 
 from __future__ import annotations
@@ -79,9 +82,15 @@ def quick_tunnel_tool(url: str) -> str | None:
     return None
 
 
-def plan_follow(webhooks: Iterable[WebhookLike], old_url: str | None, new_url: str) -> FollowPlan:
-    """The moves that put the webhooks of the old tunnel (see the module doc for `old_url=None`)
-    on `new_url`."""
+def plan_follow(
+    webhooks: Iterable[WebhookLike],
+    old_url: str | None,
+    new_url: str,
+    *,
+    known_urls: Iterable[str] = (),
+) -> FollowPlan:
+    """The moves that put the webhooks of the old tunnel (see the module doc for `old_url=None`
+    and `known_urls`) on `new_url`."""
     new_parts = urlsplit(new_url.strip())
     new_origin = _origin(new_parts)
     if new_origin is None:
@@ -90,6 +99,7 @@ def plan_follow(webhooks: Iterable[WebhookLike], old_url: str | None, new_url: s
     if old_url and old_origin is None:
         raise ValueError(f"not an http(s) URL: {old_url!r}")
     tool = quick_tunnel_tool(new_url) if old_url is None else None
+    known = {o for u in known_urls if (o := _origin(urlsplit(u.strip()))) is not None}
     new_hostport = new_parts.netloc.rpartition("@")[2]
 
     moves: list[FollowMove] = []
@@ -102,7 +112,9 @@ def plan_follow(webhooks: Iterable[WebhookLike], old_url: str | None, new_url: s
         if origin == new_origin:
             current.append(webhook.id)
             continue
-        if old_origin is not None:
+        if origin in known:
+            pass
+        elif old_origin is not None:
             if origin != old_origin:
                 continue
         elif tool is None or quick_tunnel_tool(webhook.url) != tool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import json
+import threading
 import time
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -99,6 +100,34 @@ def check_through(
         return HealthCheck(Reach.UNREACHABLE, _unreachable(host, exc))
     seconds = time.perf_counter() - started
     return _judge(host, expected_instance, status=status, body=body, location=location, seconds=seconds)
+
+
+# What a tunnel that has only just started may answer for a few seconds: a new quick tunnel's
+# hostname resolves, and its edge connects, a moment after the tool printed it.
+SETTLING = frozenset({Reach.UNREACHABLE, Reach.TIMEOUT, Reach.EDGE_ERROR})
+
+
+def check_settled(
+    public_url: str,
+    expected_instance: str,
+    *,
+    within: float = 30.0,
+    timeout: float = 10.0,
+    interval: float = 1.0,
+    verify: bool | str = True,
+    stop: threading.Event | None = None,
+) -> HealthCheck:
+    """`check_through` again every `interval` s while the answer may be a tunnel still starting
+    (`SETTLING`), for at most `within` s or until `stop` is set; the last answer."""
+    deadline = time.monotonic() + within
+    stop = stop if stop is not None else threading.Event()
+    while True:
+        left = deadline - time.monotonic()
+        result = check_through(public_url, expected_instance, min(timeout, max(left, 0.5)), verify=verify)
+        if result.reach not in SETTLING or time.monotonic() + interval >= deadline:
+            return result
+        if stop.wait(interval):
+            return result
 
 
 def _unreachable(host: str, exc: BaseException) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
@@ -85,11 +86,36 @@ class ToolLookup:
         return self.path is not None
 
 
+def well_known_dirs() -> tuple[str, ...]:
+    """Where the install commands above put the tools, for when PATH does not say.
+
+    An app started from the macOS Finder or a desktop launcher gets a short PATH
+    (/usr/bin:/bin:/usr/sbin:/sbin), without Homebrew's or snap's folders, although the same
+    user's terminal finds the tool at once.
+    """
+    home = Path.home()
+    if sys.platform == "win32":
+        local = os.environ.get("LOCALAPPDATA", str(home / "AppData" / "Local"))
+        programs = [os.environ.get(v) for v in ("ProgramFiles", "ProgramFiles(x86)")]
+        folders = [str(Path(local) / "Microsoft" / "WinGet" / "Links")]
+        folders += [str(Path(p) / "cloudflared") for p in programs if p]
+        return tuple(folders)
+    folders = ["/opt/homebrew/bin", "/usr/local/bin"] if sys.platform == "darwin" else []
+    folders += ["/usr/local/bin", "/usr/bin", "/snap/bin", "/home/linuxbrew/.linuxbrew/bin"]
+    folders += [str(home / ".local" / "bin"), str(home / "bin")]
+    return tuple(dict.fromkeys(folders))
+
+
 def find_tool(
-    name: ToolName, configured_path: str | os.PathLike[str] | None = None, *, search_path: str | None = None
+    name: ToolName,
+    configured_path: str | os.PathLike[str] | None = None,
+    *,
+    search_path: str | None = None,
+    extra_dirs: Sequence[str] | None = None,
 ) -> ToolLookup:
     """Where `name` is: at `configured_path` (the executable, or the folder holding it) when the
-    user set one, else on `search_path` (default: this process's PATH).
+    user set one, else on `search_path` (default: this process's PATH), else in `extra_dirs`
+    (default: `well_known_dirs()` when searching this process's PATH, none with a `search_path`).
 
     A configured path that is wrong is reported as such rather than silently replaced by whatever
     PATH has: the user set it for a reason (a second install, a newer version).
@@ -101,6 +127,10 @@ def find_tool(
         path, problem = _configured(name, Path(os.path.expanduser(os.fspath(configured_path))))
         return ToolLookup(name, path, problem, info)
     found = shutil.which(name, path=search_path)
+    if extra_dirs is None:
+        extra_dirs = well_known_dirs() if search_path is None else ()
+    if found is None and extra_dirs:
+        found = shutil.which(name, path=os.pathsep.join(extra_dirs))
     if found is None:
         return ToolLookup(name, None, f"{name} is not installed (it is not on PATH).", info)
     return ToolLookup(name, found, None, info)

@@ -34,7 +34,7 @@ class WebhooksDock(QDockWidget):
             # First run: the events table stays the widest thing in the window.
             window.resizeDocks([self], [DEFAULT_WIDTH], Qt.Orientation.Horizontal)
 
-        self.tunnel = TunnelStatus(session.tunnel, parent=window.statusBar())
+        self.tunnel = TunnelStatus(session.tunnel, parent=window.statusBar(), tunnels=session.tunnels)
         window.statusBar().addPermanentWidget(self.tunnel)
         self.panel.message.connect(lambda text: window.statusBar().showMessage(text, 5000))
         window.aboutToClose.connect(self.save_layout)

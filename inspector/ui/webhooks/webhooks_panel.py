@@ -35,6 +35,7 @@ from inspector.ui.busy_bar import BusyBar
 from inspector.ui.runner import JobGroup
 from inspector.ui.session import InspectorSession
 from inspector.ui.webhooks.profile_dialog import ProfileDialog
+from inspector.ui.webhooks.tunnel_controls import TunnelControls
 from inspector.ui.webhooks.webhook_dialogs import CreateWebhookDialog, UpdateWebhookDialog, format_duration
 from inspector.ui.webhooks.webhooks_model import COL_EVENTS, COL_URL, ROW_ROLE, WebhooksModel
 
@@ -79,6 +80,7 @@ class WebhooksPanel(QWidget):
         session.tunnel.publicUrlChanged.connect(self.set_public_url)
         session.tokensChanged.connect(self.update_grace)
         session.sandboxChanged.connect(self._on_sandbox_changed)
+        session.tunnels.followed.connect(self._on_tunnel_followed)
         self.reload_profiles(self._saved_profile_name())
         self.update_grace()
 
@@ -135,6 +137,7 @@ class WebhooksPanel(QWidget):
         self.secrets_label = QLabel(self)
         self.secrets_label.setObjectName("secretsLocation")
         self.secrets_label.setWordWrap(True)
+        self.tunnel_controls = TunnelControls(self.session, self)
 
         self.model = WebhooksModel(self)
         self.table = QTableView(self)
@@ -216,6 +219,7 @@ class WebhooksPanel(QWidget):
         layout.addLayout(url_row)
         layout.addLayout(token_row)
         layout.addWidget(self.secrets_label)
+        layout.addWidget(self.tunnel_controls)
         layout.addWidget(self.table, 1)
         layout.addLayout(actions_row)
         layout.addWidget(self.sandbox_row)
@@ -278,6 +282,7 @@ class WebhooksPanel(QWidget):
         if self.settings is not None:
             self.settings.setValue(KEY_PROFILE, profile.name)
         self.api_url_label.setText(f"API: {profile.api_url}")
+        self.tunnel_controls.set_profile(profile.name)
         self.sandbox_row.setVisible(profile.is_sandbox)
         self.model.set_rows([])
         self.count_label.clear()
@@ -308,8 +313,10 @@ class WebhooksPanel(QWidget):
 
     def default_webhook_url(self) -> str:
         """Where the provider should deliver: the tunnel's public URL, except for the local sandbox,
-        which runs on this machine and reaches the listener directly."""
-        base = self.listener_url if self.profile.is_sandbox or not self.public_url else self.public_url
+        which runs on this machine and reaches the listener directly — unless the user started a
+        tunnel here, to go through it."""
+        direct = self.profile.is_sandbox and self.session.tunnel.source != "started"
+        base = self.listener_url if direct or not self.public_url else self.public_url
         return base + LISTENER_PATH if base else ""
 
     def refresh(self) -> None:
@@ -432,6 +439,9 @@ class WebhooksPanel(QWidget):
         if profile is None:
             self.sandbox_button.setEnabled(True)
             self.sandbox_button.setText("Start local sandbox")
+
+    def _on_tunnel_followed(self, _result: object) -> None:
+        self.refresh()  # a webhook's URL changed with the provider
 
     def _on_token_state(self, present: bool) -> None:
         self._set_token_state(present)

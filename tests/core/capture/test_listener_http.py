@@ -58,11 +58,32 @@ def test_json_suffix_content_types_are_accepted(listener: Listener, store: Event
 def test_health_answers_ok_and_is_not_recorded(listener: Listener, store: EventStore) -> None:
     reply = post(listener.port, b"", content_type=None, method="GET", path="/_inspector/health")
     assert reply.status == 200
-    assert reply.json() == {"status": "ok"}
+    assert reply.json() == {"status": "ok", "instance": listener.instance_id}
     # A real delivery afterwards proves the writer was working when the health check came.
     assert post(listener.port, envelope()).status == 200
     assert store.count() == 1
     assert only_row(store).path == "/hooks"
+
+
+def test_each_listener_names_its_own_instance_in_the_health_answer(
+    listener: Listener, store: EventStore, tokens: TokenRing
+) -> None:
+    """A health check through a tunnel tells this listener from another one (another port, another
+    copy of the app) by this id."""
+    other = Listener(store, ListenerConfig(port=0), tokens)
+    other.start()
+    try:
+        answers = [
+            post(port, b"", content_type=None, method="GET", path="/_inspector/health").json()
+            for port in (listener.port, other.port)
+        ]
+    finally:
+        other.stop()
+    ids = [answer["instance"] for answer in answers]
+    assert ids == [listener.instance_id, other.instance_id]
+    assert ids[0] != ids[1]
+    assert all(isinstance(i, str) and len(i) >= 16 for i in ids)
+    assert store.count() == 0  # health checks are never recorded
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import socket
 
+import pytest
+
 from inspector.core.tunnel.agents import GRACE_PERIOD, CloudflaredAgent, NgrokAgent, logfmt
+from inspector.core.tunnel.detect import public_origin
 
 # cloudflared's quick-tunnel start, in its own shape (cliutil.LogTable's box: 2 spaces of padding).
 _BOX_TEXT = [
@@ -93,3 +96,39 @@ def test_logfmt_fields() -> None:
         "empty": "",
         "url": "https://x",
     }
+
+
+HOSTILE_URLS = [
+    "https://evil\x1b]0;owned\x07.trycloudflare.com",  # a terminal escape inside the host
+    "https://a.trycloudflare.com/<img/src=x>",  # markup a label would render
+    "https://user:pass@a.trycloudflare.com",  # credentials in the URL
+    "https://a.trycloudflare.com/path?q=1",  # not a bare origin
+    "https://a\u202eb.trycloudflare.com",  # a bidi override in the host
+    "https://" + "a" * 300 + ".trycloudflare.com",  # longer than a host name can be
+    "https://a.trycloudflare.com:99999",  # not a port
+]
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_a_url_in_the_output_that_is_not_a_plain_origin_is_ignored(url: str) -> None:
+    agent = CloudflaredAgent("cloudflared", 8765, 0.5)
+    agent.feed("… INF |  Your quick Tunnel has been created! Visit it at:  |")
+    agent.feed(f"… INF |  {url}  |")
+    ngrok = NgrokAgent("ngrok", 8765, 0.5)
+    ngrok.feed(
+        f'lvl=info msg="started tunnel" obj=tunnels name=command_line addr=http://127.0.0.1:8765 url={url}'
+    )
+    assert (agent.output_url, ngrok.output_url) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://a-b.trycloudflare.com",
+        "https://127.0.0.1:44321",
+        "https://Abc.NGROK-free.app/",
+        "https://[::1]:4443",
+    ],
+)
+def test_plain_origins_are_public_urls(url: str) -> None:
+    assert public_origin(url) == url.rstrip("/")

@@ -107,3 +107,13 @@ def test_addr_forms() -> None:
     assert addr_port("") is None
     assert addr_port(None) is None
     assert addr_port("http://localhost:notaport") is None
+
+
+def test_an_agent_answering_a_url_that_is_not_a_plain_origin_is_not_believed() -> None:
+    """A local agent (anything on its port) chooses what it answers: it must not put a terminal
+    escape, markup or credentials into the URL the app shows and registers."""
+    ngrok = ngrok_tunnels(("https", "https://evil\x1b]0;x\x07.ngrok-free.app", "8765"))
+    with FakeAgent({"/api/tunnels": ngrok}) as agent:
+        assert detect_tunnel(8765, ngrok_ports=[agent.port], cloudflared_ports=[], timeout=2.0).url is None
+    with FakeAgent({"/quicktunnel": {"hostname": "a.trycloudflare.com/<b>x</b>"}}) as agent:
+        assert detect_tunnel(8765, ngrok_ports=[], cloudflared_ports=[agent.port], timeout=2.0).url is None

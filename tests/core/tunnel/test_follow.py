@@ -99,3 +99,21 @@ def test_urls_that_are_not_http_are_refused() -> None:
         plan_follow([], OLD, "ftp://x")
     with pytest.raises(ValueError, match="not an http"):
         plan_follow([], "nonsense", NEW)
+
+
+def test_webhooks_on_an_earlier_tunnel_of_ours_move_too() -> None:
+    """An ngrok session on a domain that is not a per-run one, or a webhook an earlier update
+    missed: known URLs of our tunnels count as old ones."""
+    plan = plan_follow(
+        [
+            hook("older", "https://127.0.0.1:4431/hooks"),
+            hook("custom", "https://team.example.com/hooks"),
+            hook("cf", "https://gone-gone-gone.trycloudflare.com/hooks"),
+        ],
+        None,
+        "https://127.0.0.1:5552",
+        known_urls=["https://127.0.0.1:4431", "not a url"],
+    )
+    assert [(m.webhook_id, m.new_url) for m in plan.moves] == [("older", "https://127.0.0.1:5552/hooks")]
+    plan = plan_follow([hook("cf", f"{OLD}/h")], None, NEW, known_urls=["https://team.example.com"])
+    assert [m.webhook_id for m in plan.moves] == ["cf"]  # the quick-tunnel rule still applies

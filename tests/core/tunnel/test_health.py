@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 
 import pytest
 
 from inspector.core.capture.delivery_handler import HEALTH_PATH
 from inspector.core.capture.listener import Listener
-from inspector.core.tunnel.health import Reach, check_through
+from inspector.core.tunnel.health import Reach, check_settled, check_through
 from tests.core.target_server import TargetServer
-from tests.core.tunnel.conftest import FakeTools, InstanceServer
+from tests.core.tunnel.conftest import InstanceServer
 from tests.fake_tunnel_agent import FakeAgent
+from tests.fakes.helpers import FakeTools
+from tests.waiting import wait_until
 
 TOOLS = ["cloudflared", "ngrok"]
 
@@ -46,10 +49,11 @@ def test_through_the_real_listener(fake_tools: FakeTools, listener: Listener) ->
     supervisor = fake_tools.supervisor("cloudflared", listener.port)
     run = fake_tools.running(supervisor)
 
-    result = check_through(run["url"], "some-other-id", 10.0, verify=str(fake_tools.tls.ca))
-    # Today's listener does not name its instance; once it does, it is another id than this one.
-    assert result.reach in (Reach.UNIDENTIFIED_INSPECTOR, Reach.OTHER_INSTANCE)
-    assert result.status == 200
+    ours = check_through(run["url"], listener.instance_id, 10.0, verify=str(fake_tools.tls.ca))
+    assert (ours.reach, ours.status, ours.instance) == (Reach.THIS_LISTENER, 200, listener.instance_id)
+    # Another copy of the app asking through the same tunnel learns it is not its own listener.
+    theirs = check_through(run["url"], "some-other-id", 10.0, verify=str(fake_tools.tls.ca))
+    assert (theirs.reach, theirs.instance) == (Reach.OTHER_INSTANCE, listener.instance_id)
 
 
 @pytest.mark.parametrize("tool", TOOLS)
@@ -158,3 +162,37 @@ def test_not_a_url(url: str) -> None:
     result = check_through(url, "me", 1.0)
     assert result.reach is Reach.UNREACHABLE
     assert "is not an http(s) URL" in result.message
+
+
+def test_a_tunnel_that_is_still_starting_is_asked_again_until_it_answers() -> None:
+    """A new quick tunnel's edge answers an error (or nothing) for a moment after its URL is known."""
+    with FakeAgent({}) as agent:  # 404 until the route appears, as an edge before the tunnel connects
+        opener = threading.Thread(
+            target=lambda: (
+                wait_until(lambda: agent.hits),
+                agent.routes.update({HEALTH_PATH: {"status": "ok", "instance": "me"}}),
+            )
+        )
+        opener.start()
+        result = check_settled(f"http://127.0.0.1:{agent.port}", "me", within=20.0, interval=0.05)
+        opener.join()
+    assert result.reach is Reach.THIS_LISTENER
+    assert len(agent.hits) >= 2
+
+
+def test_an_answer_from_another_listener_is_not_asked_again() -> None:
+    with FakeAgent({HEALTH_PATH: {"status": "ok", "instance": "other"}}) as agent:
+        result = check_settled(f"http://127.0.0.1:{agent.port}", "me", within=20.0, interval=0.05)
+    assert result.reach is Reach.OTHER_INSTANCE
+    assert agent.hits == [HEALTH_PATH]
+
+
+def test_asking_again_ends_when_told_to_stop() -> None:
+    stop = threading.Event()
+    with FakeAgent({}) as agent:
+        stopper = threading.Thread(target=lambda: (wait_until(lambda: agent.hits), stop.set()))
+        stopper.start()
+        result = check_settled(f"http://127.0.0.1:{agent.port}", "me", within=600.0, interval=60.0, stop=stop)
+        stopper.join()
+    assert result.reach is Reach.EDGE_ERROR
+    assert agent.hits == [HEALTH_PATH]

@@ -16,7 +16,8 @@ import pytest
 
 from inspector.core.tunnel.health import Reach, check_through
 from inspector.core.tunnel.supervisor import Backoff, Phase, TunnelState, TunnelSupervisor
-from tests.core.tunnel.conftest import FakeTools, InstanceServer, alive
+from tests.core.tunnel.conftest import InstanceServer
+from tests.fakes.helpers import FakeTools, alive
 from tests.waiting import wait_until
 
 TOOLS = ["cloudflared", "ngrok"]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
-from inspector.core.tunnel.tools import TOOL_NAMES, find_tool, install_text
-from tests.core.tunnel.conftest import FAKES
+from inspector.core.tunnel.tools import TOOL_NAMES, find_tool, install_text, well_known_dirs
+from tests.fakes.helpers import FAKES
 
 
 @pytest.mark.parametrize("name", TOOL_NAMES)
@@ -84,3 +85,19 @@ def test_a_wrong_configured_path_is_reported_not_replaced(tmp_path: Path, make: 
 def test_unknown_tool_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="unknown tunnel tool"):
         find_tool("localtunnel")  # type: ignore[arg-type]
+
+
+def test_well_known_folders_are_searched_when_path_lacks_the_tool(tmp_path: Path) -> None:
+    """A launcher's short PATH (no Homebrew, no snap folder) must not hide an installed tool."""
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    lookup = find_tool("cloudflared", search_path=str(empty), extra_dirs=(str(tmp_path), str(FAKES)))
+    assert (lookup.path, lookup.problem) == (str(FAKES / "cloudflared"), None)
+    assert not find_tool("cloudflared", search_path=str(empty)).found  # a search_path alone: no extras
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux folders")
+def test_the_well_known_folders_include_where_the_install_hints_put_the_tools() -> None:
+    folders = well_known_dirs()
+    assert "/usr/local/bin" in folders and "/snap/bin" in folders
+    assert str(Path.home() / ".local" / "bin") in folders
