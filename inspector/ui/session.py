@@ -16,7 +16,7 @@ import logging
 import secrets as pysecrets
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -34,11 +34,13 @@ from inspector.core.store.keep_limits import KeepLimits
 from inspector.core.tunnel.detect import TunnelResult, detect_tunnel
 from inspector.core.tunnel.supervisor import TunnelSupervisor
 from inspector.core.tunnel.tools import find_tool
-from inspector.sandbox.server import SandboxServer
 from inspector.ui.bridge import CommitNotice, EventBridge
 from inspector.ui.history_keeper import HistoryKeeper
 from inspector.ui.runner import Runner
 from inspector.ui.tunnels import SupervisorFactory, ToolFinder, Tunnels
+
+if TYPE_CHECKING:
+    from inspector.sandbox.server import SandboxServer
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +49,15 @@ log = logging.getLogger(__name__)
 TOKEN_SYNC_MS = 2000
 TUNNEL_POLL_MS = 10_000
 FORWARD_CLOSE_SECONDS = 2.0  # a request in flight when forwarding stops may take this long to end
-SandboxFactory = Callable[[str], SandboxServer]  # access token -> a not yet started server
+SandboxFactory = Callable[[str], "SandboxServer"]  # access token -> a not yet started server
 Detector = Callable[[int], TunnelResult]
 
 
 def default_sandbox(access_token: str) -> SandboxServer:
+    # Imported here: the sandbox (its Werkzeug server and payload generators) is ~0.1 s of imports
+    # that a start without it need not pay.
+    from inspector.sandbox.server import SandboxServer
+
     return SandboxServer(port=0, access_token=access_token)
 
 
