@@ -140,6 +140,10 @@ class Runner(QObject):
         super().__init__(parent)
         self.setObjectName("runner")
         self._pools: dict[str, QThreadPool] = {"db": db_pool or QThreadPool.globalInstance()}
+        # Database threads stay for the app's life: each holds the store's read connection for
+        # its thread (inspector/core/store/event_store.py), which a thread made anew after Qt's
+        # 30 s idle expiry would open again.
+        self._pools["db"].setExpiryTimeout(-1)
         if net_pool is not None:
             self._pools["net"] = net_pool
         self._outcomes: queue.SimpleQueue[tuple[Job, bool | None, Any]] = queue.SimpleQueue()
