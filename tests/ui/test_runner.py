@@ -35,7 +35,7 @@ def test_many_queries_on_the_pool_reuse_a_connection_per_thread(
     answers: list[int] = []
     for n in range(1, 61):
         runner.submit(store.count, on_done=answers.append)
-        qtbot.waitUntil(lambda n=n: len(answers) == n, timeout=10_000)
+        qtbot.waitUntil(lambda: len(answers) == n, timeout=10_000)  # noqa: B023 (waited on here)
     threads = QThreadPool.globalInstance().maxThreadCount()
     assert answers == [0] * 60
     assert store.open_connections() <= threads + 1, store.open_connections()
