@@ -56,6 +56,8 @@ _IS_CLAUSES: dict[str, str] = {
     "forwarded": "forward_status IS NOT NULL",
     "forward_failed": "(forward_status = 0 OR forward_status >= 400)",
     "pinned": "pinned = 1",
+    "new_shape": f"flags LIKE '%,{ev.FLAG_NEW_SHAPE},%'",
+    "schema_invalid": f"flags LIKE '%,{ev.FLAG_SCHEMA_INVALID},%'",
 }
 
 KEYS = ("type", "id", "status", "path", "method", "is", "webhook")
