@@ -8,7 +8,7 @@ import sys
 import threading
 from typing import Any
 
-from inspector.core.events import StoredEvent
+from inspector.core.events import EXTRA_SHAPE, StoredEvent
 from inspector.core.terminal_text import escape_controls, json_line
 
 
@@ -43,8 +43,18 @@ def format_line(event: StoredEvent) -> str:
     flags = f"  [{','.join(tags)}]" if tags else ""
     return escape_controls(
         f"{event.received_at_iso}  {event.status}  {event.method} {event.path}  "
-        f"{event.event_identifier or '-'}  {event.event_id or '-'}{flags}"
+        f"{event.event_identifier or '-'}  {event.event_id or '-'}{flags}{shape_notes(event)}"
     )
+
+
+def shape_notes(event: StoredEvent) -> str:
+    """new_shape / schema_invalid: what differed, after the flags ("  data.wallet: new field (string)")."""
+    entry = event.extra.get(EXTRA_SHAPE)
+    if not isinstance(entry, dict):
+        return ""
+    lines = [str(d.get("text", "")) for d in entry.get("differences", []) if isinstance(d, dict)]
+    lines += [str(p) for p in entry.get("schema_problems", [])]
+    return "".join(f"  {line};" for line in lines).rstrip(";")
 
 
 def warn_if_damaged(store: Any) -> None:

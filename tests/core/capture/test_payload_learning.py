@@ -147,9 +147,7 @@ def test_schema_invalid_against_a_loaded_schema(store: EventStore, tmp_path: Pat
     assert [s.seq for s in store.query("is:schema_invalid")] == [rows[1].seq]
 
 
-def test_secrets_never_become_examples_nor_reach_the_database(
-    listener: Listener, store: EventStore
-) -> None:
+def test_secrets_never_become_examples_nor_reach_the_database(listener: Listener, store: EventStore) -> None:
     for n in range(5):
         body = authorized(n)
         body["data"]["api_token"] = SECRET_TOKEN
