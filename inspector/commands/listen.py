@@ -66,7 +66,7 @@ def warn_if_damaged(store: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from inspector.commands import UserError
+    from inspector.commands import UserError, options
     from inspector.commands.runtime import open_store, start_retention, token_sync
     from inspector.core.capture.listener import Listener, ListenerBindError, ListenerConfig
 
@@ -89,9 +89,10 @@ def run(args: argparse.Namespace) -> int:
         from inspector.commands.listen_tunnel import ListenTunnel
 
         tunnel = ListenTunnel(args, tokens, say)  # a missing tool or profile is refused before binding
+    schemas = options.load_schemas(args)  # a bad schema is refused before anything is opened
     store = open_store(args)
     config = ListenerConfig(
-        host=args.host, port=args.port, max_body=args.max_body, strict_envelope=args.strict
+        host=args.host, port=args.port, max_body=args.max_body, strict_envelope=args.strict, schemas=schemas
     )
     listener = Listener(store, config, tokens)
 
