@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from inspector.ui.window.main_window import build_main_window
 
     sync = token_sync(args)  # before the store: a bad --token-env must not create files
+    schemas = options.load_schemas(args)  # so is a schema that cannot be used
     store = open_store(args)
     dirs = options.dirs(args)
     try:
@@ -42,7 +43,11 @@ def run(args: argparse.Namespace) -> int:
         # --keep-* given: for this run; the rest as saved in the window's "Keep history".
         keep = options.keep_limits_of(args, limits_from_settings(settings))
         session = InspectorSession(
-            store, dirs, config=ListenerConfig(host=args.host, port=args.port), sync=sync, keep=keep
+            store,
+            dirs,
+            config=ListenerConfig(host=args.host, port=args.port, schemas=schemas),
+            sync=sync,
+            keep=keep,
         )
         session.listenerStarted.connect(announce)
         session.listenerFailed.connect(
