@@ -98,6 +98,20 @@ def shape_lines(event: StoredEvent, flag: str) -> str:
     return "".join(f"<br>&nbsp;&nbsp;• <code>{escape(line)}</code>" for line in lines)
 
 
+def new_field_marks(event: StoredEvent) -> dict[str, str]:
+    """Learned-shape path -> note, for the fields of a new_shape delivery new for its type (and
+    those whose type is): what the JSON tree marks."""
+    entry = event.extra.get(ev.EXTRA_SHAPE)
+    differences = entry.get("differences", []) if isinstance(entry, dict) else []
+    kind_of = event.event_identifier or "this type"
+    notes = {"new_field": f"new field for {kind_of}", "type_changed": f"a type new here for {kind_of}"}
+    return {
+        str(d["path"]): f"{notes[d['kind']]} ({d.get('text', '')})"
+        for d in differences
+        if isinstance(d, dict) and d.get("kind") in notes and "path" in d
+    }
+
+
 def duplicate_sentence(event: StoredEvent) -> str:
     if event.duplicate_of is None:
         return (
