@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from inspector.ui.app import SignalWaker, create_application, release_clipboard, window_settings
     from inspector.ui.history_keeper import limits_from_settings
     from inspector.ui.session import InspectorSession
+    from inspector.ui.shapes.shapes_dock import add_shapes_dock
     from inspector.ui.webhooks.webhooks_dock import add_webhooks_dock
     from inspector.ui.window.main_window import build_main_window
 
@@ -62,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(str(exc)) from None
         window = build_main_window(session, settings)
         add_webhooks_dock(window, settings)
+        add_shapes_dock(window, settings)
         session.check_store()  # off the GUI thread; a damaged file shows in the status bar
         window.show()
         if sync.problem:

@@ -117,3 +117,22 @@ def learnable_bodies(
                 continue
             yield event_type, parsed
         last = rows[-1][0]
+
+
+def type_times(store: EventStore, event_types: list[str]) -> dict[str, tuple[float, float]]:
+    """Event type -> (first, last) time a delivery of it was received, by two index lookups each
+    (the (event_identifier, seq) index), so a million events cost no scan."""
+    conn = store._conn()
+    found: dict[str, tuple[float, float]] = {}
+    for event_type in event_types:
+        first = conn.execute(
+            "SELECT received_at FROM events WHERE event_identifier = ? ORDER BY seq ASC LIMIT 1",
+            (event_type,),
+        ).fetchone()
+        last = conn.execute(
+            "SELECT received_at FROM events WHERE event_identifier = ? ORDER BY seq DESC LIMIT 1",
+            (event_type,),
+        ).fetchone()
+        if first and last:
+            found[event_type] = (float(first[0]), float(last[0]))
+    return found
