@@ -12,7 +12,7 @@ import importlib.util
 import json
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,6 +35,7 @@ from inspector.ui.events.filter_bar import quote_value
 from inspector.ui.shapes.shape_models import PATH_ROLE, TYPE_ROLE, TypeRow, TypesModel, paths_model
 from inspector.ui.window.main_window import MainWindow
 
+KEY_DOCKS = "window/docks"  # where inspector/ui/webhooks/webhooks_dock.py saves the dock layout
 REFRESH_MS = 1500  # after deliveries come in, at most one refresh this often
 SHORTCUT = "Ctrl+Shift+P"
 MODEL_STYLES = (("Pydantic", "pydantic"), ("dataclasses", "dataclasses"), ("TypedDict", "typeddict"))
@@ -323,8 +324,11 @@ class ShapesDock(QDockWidget):
         toggle.setToolTip("What was learned of each event type's payload")
         window.view_menu.addAction(toggle)
         window.addAction(toggle)  # the shortcut works while the dock is hidden
-        if not window.restoreDockWidget(self):
-            self.hide()  # shown on demand (View ▸ Shapes), unless the saved layout shows it
+        # Shown on demand (View ▸ Shapes), unless the saved dock layout (the Webhooks dock saves
+        # the window's, KEY_DOCKS) has it. restoreDockWidget alone says True with nothing saved.
+        saved = settings.value(KEY_DOCKS)
+        if not (isinstance(saved, QByteArray) and not saved.isEmpty() and window.restoreDockWidget(self)):
+            self.hide()
 
     def _on_visible(self, visible: bool) -> None:
         if visible:
