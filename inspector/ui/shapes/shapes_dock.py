@@ -36,6 +36,7 @@ from inspector.ui.shapes.shape_models import PATH_ROLE, TYPE_ROLE, TypeRow, Type
 from inspector.ui.window.main_window import MainWindow
 
 KEY_DOCKS = "window/docks"  # where inspector/ui/webhooks/webhooks_dock.py saves the dock layout
+DEFAULT_WIDTH = 560  # wide enough for a path, its types and its presence sentence
 REFRESH_MS = 1500  # after deliveries come in, at most one refresh this often
 SHORTCUT = "Ctrl+Shift+P"
 MODEL_STYLES = (("Pydantic", "pydantic"), ("dataclasses", "dataclasses"), ("TypedDict", "typeddict"))
@@ -69,7 +70,9 @@ class ShapesPanel(QWidget):
         self.types_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.types_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.types_view.verticalHeader().hide()
-        self.types_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.types_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.types_view.selectionModel().currentRowChanged.connect(self._on_type_row)
 
         self.title = QLabel("", self)
@@ -191,7 +194,8 @@ class ShapesPanel(QWidget):
         else:
             model = paths_model(summary, self)
             self.paths_view.setModel(model)
-            self.paths_view.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+            for column in range(4):  # examples take what is left, and elide
+                self.paths_view.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
             self._expand(expanded if expanded else {"data"})
             self.title.setText(
                 f"{summary.event_type}: {summary.deliveries:,} deliveries, {summary.shapes:,} distinct "
@@ -328,6 +332,7 @@ class ShapesDock(QDockWidget):
         # the window's, KEY_DOCKS) has it. restoreDockWidget alone says True with nothing saved.
         saved = settings.value(KEY_DOCKS)
         if not (isinstance(saved, QByteArray) and not saved.isEmpty() and window.restoreDockWidget(self)):
+            window.resizeDocks([self], [DEFAULT_WIDTH], Qt.Orientation.Horizontal)
             self.hide()
 
     def _on_visible(self, visible: bool) -> None:
