@@ -70,7 +70,6 @@ class PayloadLearning:
         self._thread: threading.Thread | None = None
         self._last_save = time.monotonic()
         self._save_lock = threading.Lock()
-        self._listeners: list[Callable[[], None]] = []
 
     def _load(self) -> ShapeLearner:
         if self.store is None:
@@ -130,25 +129,17 @@ class PayloadLearning:
         self.learner.learn_pending()
         self.save()
 
-    def subscribe(self, callback: Callable[[], None]) -> None:
-        """`callback()` runs on the learning thread after samples were learned (the window refreshes)."""
-        self._listeners.append(callback)
-
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.wait(SAVE_EVERY)
             self._wake.clear()
-            learned = 0
-            while not self._stop.is_set() and self.learner.learn_pending(LEARN_CHUNK):
-                learned += 1
-            if learned:
-                for callback in list(self._listeners):
-                    try:
-                        callback()
-                    except Exception:
-                        log.exception("shape listener failed")
-            if time.monotonic() - self._last_save >= SAVE_EVERY:
-                self.save()
+            try:
+                while not self._stop.is_set() and self.learner.learn_pending(LEARN_CHUNK):
+                    pass
+                if time.monotonic() - self._last_save >= SAVE_EVERY:
+                    self.save()
+            except Exception:  # one bad sample must not end learning for the rest of the run
+                log.exception("learning payload shapes failed")
 
     def save(self) -> None:
         """Save the types observed since the last save (nothing when none was)."""
