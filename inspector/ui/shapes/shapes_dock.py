@@ -98,6 +98,11 @@ class ShapesPanel(QWidget):
         self.copy_models_button = QPushButton("Copy models", self)
         self.copy_models_button.setObjectName("copyModelsButton")
         self.copy_models_button.clicked.connect(self.copy_models)
+        self.rebuild_button = QPushButton("Relearn from history", self)
+        self.rebuild_button.setObjectName("rebuildShapesButton")
+        self.rebuild_button.setToolTip("Learn every type again from the whole stored history")
+        self.rebuild_button.clicked.connect(self.rebuild_or_cancel)
+        self._rebuild: Any = None  # the running job, if any
         self.note = QLabel("", self)
         self.note.setObjectName("shapeNote")
         self.note.setWordWrap(True)
@@ -106,6 +111,7 @@ class ShapesPanel(QWidget):
             self.copy_models_button.setEnabled(False)
             self.style_box.setEnabled(False)
             self.note.setText(MODELS_MISSING)
+            self.copy_models_button.setToolTip(MODELS_MISSING)  # stays when the note says other things
 
         lower = QWidget(self)
         lower_layout = QVBoxLayout(lower)
@@ -115,6 +121,7 @@ class ShapesPanel(QWidget):
         lower_layout.addWidget(self.mode)
         buttons = QHBoxLayout()
         buttons.addWidget(self.copy_schema_button)
+        buttons.addWidget(self.rebuild_button)
         buttons.addStretch(1)
         buttons.addWidget(self.style_box)
         buttons.addWidget(self.copy_models_button)
@@ -308,6 +315,42 @@ class ShapesPanel(QWidget):
             on_done=done,
             on_error=failed,
             owner=self,
+        )
+
+    def rebuild_or_cancel(self) -> None:
+        """Relearn from the whole history off the GUI thread, with progress; a second click cancels."""
+        learning = self._session.learning
+        if self._rebuild is not None:
+            self._rebuild.cancel()
+            return
+        if learning is None:
+            return
+        store = self._session.store
+
+        def work(control: Any) -> bool:
+            total = shape_state.count_learnable(store)
+            control.report(0, total)
+            return learning.rebuild(
+                progress=lambda n: control.report(n, total), cancelled=lambda: control.cancelled
+            )
+
+        def progress(done: int, total: int) -> None:
+            self.note.setText(f"Relearning: {done:,} of {total:,} deliveries…")
+
+        def finished(done: bool) -> None:
+            self._rebuild = None
+            self.rebuild_button.setText("Relearn from history")
+            self.note.setText("Relearned from the whole history." if done else "Relearning cancelled.")
+            self.refresh()
+
+        def failed(error: BaseException) -> None:
+            self._rebuild = None
+            self.rebuild_button.setText("Relearn from history")
+            self.note.setText(f"Relearning failed: {error}")
+
+        self.rebuild_button.setText("Cancel relearning")
+        self._rebuild = self._session.runner.submit(
+            work, on_done=finished, on_error=failed, on_progress=progress, owner=self, with_control=True
         )
 
 

@@ -135,3 +135,31 @@ def test_walkthrough_types_paths_filter_copy_and_the_new_field_marked(
     assert "new field for transaction.authorized" in wallet_note()
     summary = window.panes.summary_view.toPlainText()
     assert "data.wallet: new field (string)" in summary
+
+
+def test_relearning_from_the_history_in_the_window(
+    qtbot: Any, docked: tuple[MainWindow, ShapesDock], post: Post, store: EventStore
+) -> None:
+    window, dock = docked
+    panel = dock.panel
+    for body in [authorized(n) for n in range(4)]:
+        assert post(body).status_code == 200
+    dock.show()
+    qtbot.waitUntil(lambda: panel.types_model.row_of("transaction.authorized") >= 0, timeout=10_000)
+    learning = window.session.learning
+    assert learning is not None
+    learning.learner.rebuild([])  # forget it all: only the history can bring it back
+    assert learning.learner.event_types() == []
+
+    panel.rebuild_button.click()
+    assert panel.rebuild_button.text() == "Cancel relearning"
+    qtbot.waitUntil(lambda: panel.note.text() == "Relearned from the whole history.", timeout=20_000)
+    assert panel.rebuild_button.text() == "Relearn from history"
+    assert learning.learner.deliveries("transaction.authorized") == 4
+    qtbot.waitUntil(
+        lambda: (
+            [r.deliveries for r in panel.types_model.rows() if r.event_type == "transaction.authorized"]
+            == [4]
+        ),
+        timeout=10_000,
+    )
