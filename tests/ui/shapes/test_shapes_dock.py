@@ -163,3 +163,19 @@ def test_relearning_from_the_history_in_the_window(
         ),
         timeout=10_000,
     )
+
+
+def test_without_the_models_extra_the_view_says_how_to_get_it(
+    monkeypatch: pytest.MonkeyPatch,
+    make_window: Callable[..., MainWindow],
+    store: EventStore,
+    listener: Listener,
+    settings: QSettings,
+) -> None:
+    import inspector.ui.shapes.shapes_dock as shapes_dock
+
+    monkeypatch.setattr(shapes_dock, "models_available", lambda: False)
+    dock = add_shapes_dock(make_window(store, listener), settings)
+    assert not dock.panel.copy_models_button.isEnabled()
+    assert "pip install 'webhook-inspector[models]'" in dock.panel.note.text()
+    assert "datamodel-code-generator" in dock.panel.copy_models_button.toolTip()
