@@ -172,7 +172,7 @@ def test_without_the_models_extra_the_view_says_how_to_get_it(
     listener: Listener,
     settings: QSettings,
 ) -> None:
-    import inspector.ui.shapes.shapes_dock as shapes_dock
+    from inspector.ui.shapes import shapes_dock
 
     monkeypatch.setattr(shapes_dock, "models_available", lambda: False)
     dock = add_shapes_dock(make_window(store, listener), settings)
