@@ -26,10 +26,12 @@ COMMANDS: dict[str, str] = {
     "import": "import_events",
     "webhooks": "webhooks",
     "trigger": "trigger",
+    "schema": "schema",
 }
 DEFAULT_COMMAND = "gui"
 # Options (of any subcommand) that take a value: needed to find the subcommand among the words.
 _VALUE_OPTIONS = {"--data-dir", "--config-dir", "--host", "--port", "--token-env", "--log-file"}
+_VALUE_OPTIONS |= {"--schema-dir", "--openapi"}
 
 
 def build_parser() -> argparse.ArgumentParser:

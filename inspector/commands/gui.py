@@ -29,10 +29,12 @@ def run(args: argparse.Namespace) -> int:
     from inspector.ui.app import SignalWaker, create_application, release_clipboard, window_settings
     from inspector.ui.history_keeper import limits_from_settings
     from inspector.ui.session import InspectorSession
+    from inspector.ui.shapes.shapes_dock import add_shapes_dock
     from inspector.ui.webhooks.webhooks_dock import add_webhooks_dock
     from inspector.ui.window.main_window import build_main_window
 
     sync = token_sync(args)  # before the store: a bad --token-env must not create files
+    schemas = options.load_schemas(args)  # so is a schema that cannot be used
     store = open_store(args)
     dirs = options.dirs(args)
     try:
@@ -42,7 +44,11 @@ def run(args: argparse.Namespace) -> int:
         # --keep-* given: for this run; the rest as saved in the window's "Keep history".
         keep = options.keep_limits_of(args, limits_from_settings(settings))
         session = InspectorSession(
-            store, dirs, config=ListenerConfig(host=args.host, port=args.port), sync=sync, keep=keep
+            store,
+            dirs,
+            config=ListenerConfig(host=args.host, port=args.port, schemas=schemas),
+            sync=sync,
+            keep=keep,
         )
         session.listenerStarted.connect(announce)
         session.listenerFailed.connect(
@@ -57,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(str(exc)) from None
         window = build_main_window(session, settings)
         add_webhooks_dock(window, settings)
+        add_shapes_dock(window, settings)
         session.check_store()  # off the GUI thread; a damaged file shows in the status bar
         window.show()
         if sync.problem:

@@ -8,7 +8,7 @@ import sys
 import threading
 from typing import Any
 
-from inspector.core.events import StoredEvent
+from inspector.core.events import EXTRA_SHAPE, StoredEvent
 from inspector.core.terminal_text import escape_controls, json_line
 
 
@@ -43,8 +43,18 @@ def format_line(event: StoredEvent) -> str:
     flags = f"  [{','.join(tags)}]" if tags else ""
     return escape_controls(
         f"{event.received_at_iso}  {event.status}  {event.method} {event.path}  "
-        f"{event.event_identifier or '-'}  {event.event_id or '-'}{flags}"
+        f"{event.event_identifier or '-'}  {event.event_id or '-'}{flags}{shape_notes(event)}"
     )
+
+
+def shape_notes(event: StoredEvent) -> str:
+    """new_shape / schema_invalid: what differed, after the flags ("  data.wallet: new field (string)")."""
+    entry = event.extra.get(EXTRA_SHAPE)
+    if not isinstance(entry, dict):
+        return ""
+    lines = [str(d.get("text", "")) for d in entry.get("differences", []) if isinstance(d, dict)]
+    lines += [str(p) for p in entry.get("schema_problems", [])]
+    return "".join(f"  {line};" for line in lines).rstrip(";")
 
 
 def warn_if_damaged(store: Any) -> None:
@@ -56,7 +66,7 @@ def warn_if_damaged(store: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from inspector.commands import UserError
+    from inspector.commands import UserError, options
     from inspector.commands.runtime import open_store, start_retention, token_sync
     from inspector.core.capture.listener import Listener, ListenerBindError, ListenerConfig
 
@@ -79,9 +89,10 @@ def run(args: argparse.Namespace) -> int:
         from inspector.commands.listen_tunnel import ListenTunnel
 
         tunnel = ListenTunnel(args, tokens, say)  # a missing tool or profile is refused before binding
+    schemas = options.load_schemas(args)  # a bad schema is refused before anything is opened
     store = open_store(args)
     config = ListenerConfig(
-        host=args.host, port=args.port, max_body=args.max_body, strict_envelope=args.strict
+        host=args.host, port=args.port, max_body=args.max_body, strict_envelope=args.strict, schemas=schemas
     )
     listener = Listener(store, config, tokens)
 

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from inspector.core.paths import AppDirs
 from inspector.core.store import keep_limits
+
+if TYPE_CHECKING:
+    from inspector.core.shapes import SchemaSet
 
 DEFAULT_PORT = 8765
 Container = argparse.ArgumentParser | argparse._ArgumentGroup
@@ -72,6 +76,37 @@ def listener(parser: argparse.ArgumentParser) -> None:
         help="answer 401 instead of accepting deliveries unverified when no token can be had",
     )
     history(parser)
+    schemas(parser)
+
+
+def schemas(parser: argparse.ArgumentParser) -> None:
+    """Schemas `gui` and `listen` check accepted deliveries against (the schema_invalid flag)."""
+    group = parser.add_argument_group("schemas", "deliveries that do not validate are flagged schema_invalid")
+    where = group.add_mutually_exclusive_group()
+    where.add_argument(
+        "--schema-dir",
+        metavar="DIR",
+        help="one JSON Schema per event type, named TYPE.json (transaction.authorized.json)",
+    )
+    where.add_argument(
+        "--openapi",
+        metavar="FILE",
+        help="the schemas in this OpenAPI 3 document (JSON or YAML), matched to event types",
+    )
+
+
+def load_schemas(args: argparse.Namespace) -> SchemaSet | None:
+    """The SchemaSet of --schema-dir / --openapi (None without either); UserError saying what is wrong."""
+    directory, document = getattr(args, "schema_dir", None), getattr(args, "openapi", None)
+    if not directory and not document:
+        return None
+    from inspector.commands import UserError
+    from inspector.core.shapes import ContractError, SchemaSet
+
+    try:
+        return SchemaSet.from_dir(directory) if directory else SchemaSet.from_openapi(str(document))
+    except ContractError as exc:
+        raise UserError(f"{'--schema-dir' if directory else '--openapi'}: {exc}") from None
 
 
 def _limit(parse: Callable[[str], object]) -> Callable[[str], object]:

@@ -21,6 +21,10 @@ FLAG_METHOD_NOT_ALLOWED = "method_not_allowed"  # not POST (405)
 FLAG_TRUNCATED = "body_truncated"  # stored body was cut (rejected bodies keep 64 KiB)
 FLAG_RULE = "response_rule"  # our answer came from a user-set response rule
 FLAG_BAD_REQUEST = "bad_request"  # not valid HTTP/1.1 framing (target, headers, chunking) (400/431/5xx)
+FLAG_NEW_SHAPE = "new_shape"  # differs from what was learned of its event type (inspector/core/shapes)
+FLAG_SCHEMA_INVALID = "schema_invalid"  # does not validate against the loaded schema of its type
+# The `extra` key holding a delivery's shape differences and schema problems (capture/payload_learning.py).
+EXTRA_SHAPE = "shape"
 
 # Flags that mean "we did not accept this delivery".
 REJECTED_FLAGS = frozenset(
@@ -184,6 +188,9 @@ class StoredEvent:
             record["body"] = parsed
         if self.error:
             record["error"] = self.error
+        if self.extra.get(EXTRA_SHAPE):
+            # new_shape / schema_invalid: what differed, one line each (no values, only paths and types).
+            record["shape"] = self.extra[EXTRA_SHAPE]
         return record
 
 

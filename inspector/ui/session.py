@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from inspector.core.actions.forwarder import Forwarder, normalize_target_url
 from inspector.core.actions.response_rules import RuleSet
 from inspector.core.capture.listener import Listener, ListenerBindError, ListenerConfig
+from inspector.core.capture.payload_learning import PayloadLearning
 from inspector.core.paths import AppDirs
 from inspector.core.provider.client import ProviderClient
 from inspector.core.provider.profiles import LOCAL_SANDBOX, Profile, ProfileStore
@@ -265,6 +266,10 @@ class InspectorSession(QObject):
         self.tunnel = TunnelProbe(self.runner, self, detect=detect)
         self.tunnels = Tunnels(self, supervisor_factory=supervisor_factory, find=find_tool)
         self.listener: Listener | None = None
+        # The learned payload shapes, kept across restarts of the listener (a rebind to a free port).
+        self.learning: PayloadLearning | None = None
+        if self.config.learn_shapes or self.config.schemas is not None:
+            self.learning = PayloadLearning(store, schemas=self.config.schemas)
         self._own_listeners: list[Listener] = []  # the ones this session started (and so stops)
         self.listener_problem: str | None = None
         self.sandbox: SandboxServer | None = None
@@ -311,7 +316,7 @@ class InspectorSession(QObject):
 
     def start_listener(self) -> bool:
         """Bind and serve; a taken port is said by `listenerFailed` (other bind errors raise)."""
-        listener = Listener(self.store, self.config, self.sync.ring)
+        listener = Listener(self.store, self.config, self.sync.ring, learning=self.learning)
         try:
             listener.start()
         except ListenerBindError as exc:
@@ -335,6 +340,8 @@ class InspectorSession(QObject):
         if previous is not None and previous is not listener:
             self._release(previous)
         self.listener_problem = None
+        if listener.learning is not None:
+            self.learning = listener.learning  # one the caller brought (session_around)
         listener.subscribe(self.bridge.on_committed)
         self._hook_listener()
         self.tunnel.watch(listener.port)

@@ -2,6 +2,9 @@
 
     python tests/benchmarks/bench_listener.py [--seconds 8] [--connections 8] [--rounds 2]
 
+Our listener runs twice per round, with the learned payload shapes off and on (the default), in
+alternating order, and the ratio on/off is printed (goal >= 0.95).
+
 Both servers get the same ~1 KB card-transaction delivery from the same load generator (wrk when
 installed, else a Python client), rounds alternating so machine noise hits both. Prints
 requests/s, p50/p99 latency and the ratio ours/bare, then checks that every delivery we
@@ -229,7 +232,7 @@ def main() -> int:
         f"load generator: {'wrk -t1' if load is run_wrk else 'python threads'}, "
         f"{opts.connections} connections, {opts.seconds} s per run, {opts.rounds} rounds"
     )
-    bare_runs, ceiling_runs, ours_runs = [], [], []
+    bare_runs, ceiling_runs, ours_runs, unlearned_runs = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         store = EventStore.open(Path(tmp))
         acked = 0
@@ -248,16 +251,19 @@ def main() -> int:
 
             tokens = TokenRing()
             tokens.set_token("wh_bench", TOKEN)
-            listener = Listener(store, ListenerConfig(port=0), tokens)
-            listener.start()
-            urllib.request.urlopen(listener.url + "/_inspector/health").read()
-            result = load(listener.url, opts.seconds, opts.connections)
-            listener.stop()
-            ours_runs.append(result)
-            acked += result["requests"] - result["non2xx"] - result["socket_errors"]
+            # Learning off and on, the order alternating per round so drift hits both alike.
+            for learn in (False, True) if r % 2 == 0 else (True, False):
+                listener = Listener(store, ListenerConfig(port=0, learn_shapes=learn), tokens)
+                listener.start()
+                urllib.request.urlopen(listener.url + "/_inspector/health").read()
+                result = load(listener.url, opts.seconds, opts.connections)
+                listener.stop()
+                (ours_runs if learn else unlearned_runs).append(result)
+                acked += result["requests"] - result["non2xx"] - result["socket_errors"]
             print(
                 f"round {r + 1}: bare {bare_runs[-1]['rps']:.0f} req/s, our server alone "
-                f"{ceiling_runs[-1]['rps']:.0f} req/s, ours {result['rps']:.0f} req/s"
+                f"{ceiling_runs[-1]['rps']:.0f} req/s, ours {ours_runs[-1]['rps']:.0f} req/s, "
+                f"ours without learning {unlearned_runs[-1]['rps']:.0f} req/s"
             )
         stored_ok = store.count("status:2xx")
         integrity = store.integrity_check()
@@ -273,10 +279,13 @@ def main() -> int:
         ("bare Werkzeug (reads body, closes each)", bare_runs),
         ("our server, handler that only reads the body", ceiling_runs),
         ("webhook-inspector listener (commit before 2xx)", ours_runs),
+        ("the same, payload learning off", unlearned_runs),
     ):
         print(f"{name:<44}{med(runs, 'rps'):>10.0f}{med(runs, 'p50_ms'):>10.2f}{med(runs, 'p99_ms'):>10.2f}")
     print(f"ratio ours/bare Werkzeug: {ours_rps / bare_rps:.2f}  (goal >= 1.0)")
     print(f"ratio ours/our server alone: {ours_rps / ceiling_rps:.2f}  (goal >= 0.8)")
+    unlearned_rps = med(unlearned_runs, "rps")
+    print(f"ratio learning on/off: {ours_rps / unlearned_rps:.3f}  (goal >= 0.95)")
     print(f"p99 acknowledgement: {med(ours_runs, 'p99_ms'):.1f} ms  (goal < 20 ms)")
     print(
         f"acknowledged (2xx) by wrk's count: {acked}; committed 2xx rows in the store: {stored_ok}; "

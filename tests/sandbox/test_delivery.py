@@ -252,7 +252,8 @@ def test_concurrent_triggers_lose_and_interleave_nothing(
     rows = wait_until(lambda: (r := list(store.iter_events())) and len(r) >= 200 and r)
     assert len(rows) == 200
     for row in rows:
-        assert row.status == 200 and row.flags == () and row.webhook_id == webhook["id"]
+        # new_shape is the learner's verdict on the sandbox's varying payloads, not a delivery fault.
+        assert row.status == 200 and set(row.flags) <= {"new_shape"} and row.webhook_id == webhook["id"]
         body = row.body_json()
         original = sent[row.event_id]
         assert body == {k: original[k] for k in ("event_id", "event_identifier", "data")}

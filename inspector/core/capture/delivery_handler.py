@@ -7,7 +7,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from inspector.core import events as ev
 from inspector.core.capture.http_request import ReceivedRequest
@@ -17,6 +17,9 @@ from inspector.core.capture.token_ring import TokenRing
 from inspector.core.events import NewEvent, StoredEvent
 from inspector.core.redaction import redact_headers, redact_query
 from inspector.core.store.batch_writer import BatchWriter
+
+if TYPE_CHECKING:
+    from inspector.core.capture.payload_learning import PayloadLearning
 
 HEALTH_PATH = "/_inspector/health"
 REJECTED_BODY_CAP = 64 * 1024  # bodies of rejected requests are kept up to this size
@@ -86,6 +89,7 @@ class DeliveryHandler:
         self.strict_envelope = strict_envelope
         self.rule_hook: RuleHook | None = None
         self.forward_hook: ForwardHook | None = None
+        self.learning: PayloadLearning | None = None  # learned shapes (new_shape, schema_invalid)
 
     def __call__(self, request: ReceivedRequest, remote_addr: str) -> Response:
         started = time.perf_counter()
@@ -178,8 +182,12 @@ class DeliveryHandler:
             error=error,
             duration_ms=(time.perf_counter() - started) * 1000,
         )
+        learning = self.learning
+        note = None
+        if learning is not None and parsed.event_identifier is not None and 200 <= status < 300:
+            note = learning.note(parsed.event_identifier, parsed.value)
         try:
-            stored = self.writer.write(new, timeout=self.commit_wait)
+            stored = self.writer.write(new, timeout=self.commit_wait, note=note)
         except Exception as exc:  # stopped, timed out, or the commit failed
             return json_response(
                 503,

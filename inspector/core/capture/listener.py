@@ -8,13 +8,18 @@ import secrets
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from inspector.core.capture.delivery_handler import DeliveryHandler, ForwardHook, RuleHook
 from inspector.core.capture.http_server import HttpServer, ServerLimits
+from inspector.core.capture.payload_learning import PayloadLearning
 from inspector.core.capture.token_ring import TokenRing
 from inspector.core.events import StoredEvent
 from inspector.core.store.batch_writer import BatchWriter
 from inspector.core.store.event_store import EventStore
+
+if TYPE_CHECKING:
+    from inspector.core.shapes import SchemaSet
 
 
 @dataclass
@@ -35,6 +40,10 @@ class ListenerConfig:
     max_requests_per_connection: int = 10_000
     # How long a delivery waits for its commit before it is answered 503 (the provider retries).
     commit_wait: float = 10.0
+    # Learn each event type's payload shape and flag deliveries that differ (new_shape).
+    learn_shapes: bool = True
+    # Schemas to check accepted deliveries against (schema_invalid); None: no check.
+    schemas: SchemaSet | None = None
 
     def limits(self) -> ServerLimits:
         return ServerLimits(
@@ -58,6 +67,8 @@ class Listener:
         store: EventStore,
         config: ListenerConfig | None = None,
         tokens: TokenRing | None = None,
+        *,
+        learning: PayloadLearning | None = None,
     ) -> None:
         self.store = store
         self.config = config or ListenerConfig()
@@ -73,6 +84,15 @@ class Listener:
             commit_wait=self.config.commit_wait,
             instance_id=self.instance_id,
         )
+        # What was learned of the payloads: given (the window's session keeps one across
+        # restarts of the listener), or made here from the store's saved state.
+        if learning is None and (self.config.learn_shapes or self.config.schemas is not None):
+            learning = PayloadLearning(store, schemas=self.config.schemas)
+        self.learning = learning
+        if learning is not None:
+            self._handler.learning = learning
+            self.writer.judge = learning.judge
+            self.writer.subscribe(learning.committed)
         self._server: HttpServer | None = None
         self.port = self.config.port
         self.host = self.config.host
@@ -122,6 +142,8 @@ class Listener:
         self._server = HttpServer(sock, self._handler, self.config.limits())
         self.port = self._server.port
         self.writer.start()
+        if self.learning is not None:
+            self.learning.start()
         self._server.start()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -131,6 +153,8 @@ class Listener:
             return
         server.stop(timeout)
         self.writer.stop(timeout)
+        if self.learning is not None:
+            self.learning.stop(timeout)
         self._server = None
 
 

@@ -15,7 +15,7 @@ from http import HTTPStatus
 from typing import Any, TextIO
 
 from inspector import __version__
-from inspector.core.events import StoredEvent
+from inspector.core.events import EXTRA_SHAPE, StoredEvent
 from inspector.core.io.event_url import event_url
 from inspector.core.redaction import query_pairs, redact_event
 
@@ -73,7 +73,7 @@ def har_entry(event: StoredEvent, base_url: str | None = None) -> dict[str, Any]
         "bodySize": len(answer.encode()) if answer else -1,
     }
     wait = max(0.0, round(event.duration_ms, 3))
-    return {
+    entry: dict[str, Any] = {
         "startedDateTime": event.received_at_iso,
         "time": wait,
         "request": request,
@@ -105,6 +105,9 @@ def har_entry(event: StoredEvent, base_url: str | None = None) -> dict[str, Any]
             "duration_ms": event.duration_ms,
         },
     }
+    if event.extra.get(EXTRA_SHAPE):
+        entry[CUSTOM_KEY]["shape"] = event.extra[EXTRA_SHAPE]  # new_shape / schema_invalid lines
+    return entry
 
 
 def write_har(events: Iterable[StoredEvent], out: TextIO, *, base_url: str | None = None) -> int:

@@ -140,6 +140,12 @@ class ShapeLearner:
             shapes = self._shapes.get(event_type)
             return 0 if shapes is None else shapes.deliveries
 
+    def shape_count(self, event_type: str) -> int:
+        """How many distinct shapes deliveries of the type had (0 for a type never seen)."""
+        with self._lock:
+            shapes = self._shapes.get(event_type)
+            return 0 if shapes is None else len(shapes.signatures)
+
     def _counts(self, event_type: str) -> ShapeCounts:
         # Copied under the lock, so building a schema or a table does not hold up `observe`.
         with self._lock:

@@ -5,6 +5,11 @@ commits everything queued in one transaction (one fsync for the batch); requests
 it commits wait, and one of them leads the next batch. A thread that finds no commit running
 commits at once, so a lone delivery never waits for a thread wake-up — on CPython those hand-offs
 between threads cost milliseconds each and, with a writer thread, halved our throughput.
+
+A `judge` (the learned payload shapes, inspector/core/capture/payload_learning.py) sees each
+delivery that came with a `note`, in commit order, just before its batch is committed: it may add
+flags to the row and entries to the row's `extra` (written right after the commit, before anyone
+is answered). Leaders take turns, so the judge never runs on two threads at once.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from sqlite3 import OperationalError
+from typing import Any
 
 from inspector.core.events import NewEvent, StoredEvent
 from inspector.core.store.columns import prepare_row
@@ -22,6 +29,8 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
 Subscriber = Callable[[list[StoredEvent]], None]
+# (event, its note) -> (flags to add, extra entries) or None for no change.
+Judge = Callable[[NewEvent, Any], tuple[tuple[str, ...], dict[str, Any]] | None]
 
 
 class WriterStoppedError(RuntimeError):
@@ -33,10 +42,12 @@ class CommitTimeoutError(RuntimeError):
 
 
 class _Pending:
-    __slots__ = ("error", "event", "promoted", "result", "row", "wake")
+    __slots__ = ("error", "event", "extra", "note", "promoted", "result", "row", "wake")
 
-    def __init__(self, event: NewEvent) -> None:
+    def __init__(self, event: NewEvent, note: Any = None) -> None:
         self.event = event
+        self.note = note
+        self.extra: dict[str, Any] | None = None
         self.row = prepare_row(event)  # on the request's own thread, not in the serial commit
         self.result: StoredEvent | None = None
         self.error: BaseException | None = None
@@ -53,6 +64,7 @@ class BatchWriter:
         self._committing = False
         self._accepting = False
         self._subscribers: list[Subscriber] = []
+        self.judge: Judge | None = None
 
     def subscribe(self, callback: Subscriber) -> None:
         """`callback` runs after each committed batch, in commit order, on a request thread."""
@@ -71,9 +83,11 @@ class BatchWriter:
             self._accepting = False
             self._idle.wait_for(lambda: not self._committing and not self._pending, timeout)
 
-    def write(self, event: NewEvent, timeout: float = 10.0) -> StoredEvent:
-        """Store `event` and return it as committed; raises if it could not be committed."""
-        item = _Pending(event)
+    def write(self, event: NewEvent, timeout: float = 10.0, note: Any = None) -> StoredEvent:
+        """Store `event` and return it as committed; raises if it could not be committed.
+
+        `note` (made on the caller's thread) is handed to the judge with the event."""
+        item = _Pending(event, note)
         with self._lock:
             if not self._accepting:
                 raise WriterStoppedError("the listener is shutting down")
@@ -102,6 +116,11 @@ class BatchWriter:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
         stored: list[StoredEvent] = []
         try:
+            judge = self.judge
+            if judge is not None:
+                for p in batch:
+                    if p.note is not None:
+                        _judge(judge, p)
             stored = self._commit(batch)
             if (
                 len(stored) < len(batch)
@@ -145,7 +164,34 @@ class BatchWriter:
             return []
         for p, row in zip(batch, stored, strict=True):
             p.result, p.error = row, None
-        return stored
+            if p.extra:
+                p.result = self._attach(row, p.extra)
+        return [p.result for p in batch if p.result is not None]
+
+    def _attach(self, row: StoredEvent, extra: dict[str, Any]) -> StoredEvent:
+        """The judge's extra entries on the committed row (best effort: the row and its flags stand)."""
+        try:
+            for key, value in extra.items():
+                self._store.set_extra(row.seq, key, value)
+        except Exception as exc:
+            log.error("could not store the notes of delivery #%d: %s", row.seq, exc)
+            return row
+        return replace(row, extra={**row.extra, **extra})
+
+
+def _judge(judge: Judge, p: _Pending) -> None:
+    try:
+        verdict = judge(p.event, p.note)
+    except Exception:  # a broken judge must not cost the delivery its commit
+        log.exception("delivery judge failed")
+        return
+    if verdict is None:
+        return
+    flags, extra = verdict
+    if flags:
+        p.event = replace(p.event, flags=(*p.event.flags, *flags))
+        p.row = prepare_row(p.event)
+    p.extra = extra or None
 
 
 def _outcome(item: _Pending) -> StoredEvent:

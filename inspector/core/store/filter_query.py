@@ -2,7 +2,8 @@
 
     type:transaction.*   id:evt_123   status:401   status:4xx   path:/hooks   method:POST
     is:duplicate|rejected|unauthorized|invalid_json|not_envelope|verified|unverified|pinned
-    webhook:wh_1   -term (negation)   "quoted free text"   bare words (free text over the body)
+    webhook:wh_1   has:data.card.last4 (a path of the learned shapes, data.items[].sku)
+    -term (negation)   "quoted free text"   bare words (free text over the body)
 
 Terms are ANDed. Values never reach SQL as text: they are bound parameters. A `Filter` is opaque
 outside this package: only `parse_filter` and the store make one, and only the store reads its SQL.
@@ -10,6 +11,7 @@ outside this package: only `parse_filter` and the store make one, and only the s
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -56,9 +58,11 @@ _IS_CLAUSES: dict[str, str] = {
     "forwarded": "forward_status IS NOT NULL",
     "forward_failed": "(forward_status = 0 OR forward_status >= 400)",
     "pinned": "pinned = 1",
+    "new_shape": f"flags LIKE '%,{ev.FLAG_NEW_SHAPE},%'",
+    "schema_invalid": f"flags LIKE '%,{ev.FLAG_SCHEMA_INVALID},%'",
 }
 
-KEYS = ("type", "id", "status", "path", "method", "is", "webhook")
+KEYS = ("type", "id", "status", "path", "method", "is", "webhook", "has")
 # Terms are ANDed into one expression: SQLite refuses an expression tree deeper than 1,000 and,
 # in older builds, more than 999 bound values. Far more terms than anyone types, far below both.
 MAX_TERMS = 64
@@ -140,6 +144,48 @@ def parse_filter(text: str) -> Filter:
     return Filter(" AND ".join(clauses), tuple(params), tuple(type_globs))
 
 
+_PATH_STEP = re.compile(r'\.?([\w$@-]+)|\[("(?:[^"\\]|\\.)*")\]|(\[\])')
+_GLOB_SPECIAL = re.compile(r"([*?\[])")
+
+
+def has_path_clause(path: str, pos: int) -> tuple[str, tuple[object, ...]]:
+    """`has:data.card.last4`: the body holds that path (a null there counts), in the learned
+    shapes' notation (inspector/core/shapes/paths.py): `data.items[].sku` is any element's `sku`,
+    `data["odd.key"]` a key that is not a plain word. Bodies that are not JSON have no path."""
+    steps: list[str | None] = []  # a key, or None for "every element"
+    at = 0
+    while at < len(path):
+        m = _PATH_STEP.match(path, at)
+        if not m or m.end() == at or (at == 0 and path.startswith(".")):
+            raise FilterError(f"has:{path} — write a path like data.card.last4 or data.items[].sku", pos)
+        if m.group(3):
+            steps.append(None)
+        else:
+            steps.append(m.group(1) if m.group(1) is not None else json.loads(m.group(2)))
+        at = m.end()
+    if not steps:
+        raise FilterError("has: needs a path like data.card.last4", pos)
+    body = "CAST(body AS TEXT)"
+    if None not in steps:
+        # One lookup per row; json_valid first, so a body that is not JSON is no error.
+        sql_path = "$" + "".join("." + json.dumps(step) for step in steps)
+        return f"(CASE WHEN json_valid({body}) THEN json_type({body}, ?) END) IS NOT NULL", (sql_path,)
+    # Through arrays: any element. json_tree names every node by its full path, `$.a[3]."b c"`.
+    pattern = "$" + "".join(
+        "[[]*]" if step is None else "." + _GLOB_SPECIAL.sub(r"[\1]", _tree_key(step)) for step in steps
+    )
+    return (
+        f"(CASE WHEN json_valid({body}) THEN EXISTS"
+        f" (SELECT 1 FROM json_tree({body}) WHERE fullkey GLOB ?) END) = 1",
+        (pattern,),
+    )
+
+
+def _tree_key(key: str) -> str:
+    """A key as json_tree's fullkey writes it: bare when it is a plain identifier, else quoted."""
+    return key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else json.dumps(key)
+
+
 def _count_terms(text: str, pos: int) -> int:
     """How many terms follow `pos` (for the message only; their content is not checked)."""
     n = 0
@@ -172,6 +218,8 @@ def _keyed_clause(key: str, value: str, pos: int) -> tuple[str, tuple[object, ..
         return "(path = ? OR path GLOB ?)", (value, value.rstrip("/") + "/*")
     if key == "status":
         return _status_clause(value, pos)
+    if key == "has":
+        return has_path_clause(value, pos)
     # key == "is"
     clause = _IS_CLAUSES.get(value.lower())
     if clause is None:

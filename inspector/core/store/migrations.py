@@ -38,8 +38,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX events_status_seq ON events (status, seq);
     CREATE INDEX events_path_seq ON events (path, seq);
     """,
-    # 2: reserved for the learned payload shapes.
-    "",
+    # 2: the learned payload shapes (inspector/core/store/shape_state.py): one row per event type,
+    # the learner's saved state as JSON, so learning survives a restart without a rescan.
+    """
+    CREATE TABLE IF NOT EXISTS learned_shapes (
+        event_type  TEXT PRIMARY KEY,
+        state       TEXT NOT NULL,
+        updated_at  REAL NOT NULL
+    )
+    """,
     # 3: reserved for the references between events.
     "",
     # 4: a "Keep" mark on events the pruner must never delete (inspector/core/store/retention.py).

@@ -31,7 +31,7 @@ from .json_highlighter import JsonHighlighter, is_dark
 from .json_tree_model import COL_KEY, COL_TYPE, JsonTreeModel
 from .json_tree_view import JsonTreeView
 from .key_value_model import KeyValueModel
-from .verdict_summary import DUPLICATE_LINK_SCHEME, summary_html
+from .verdict_summary import DUPLICATE_LINK_SCHEME, new_field_marks, summary_html
 
 # Colouring runs over every line in Python, synchronously; past this size the text is shown plain.
 HIGHLIGHT_CAP_CHARS = 64 * 1024  # ~50 ms of colouring here; 256 KiB took 0.2 s
@@ -184,6 +184,7 @@ class DetailPanes(QWidget):
         if same_body:
             return  # the body panes already show this body; keep the tree's expansion state
 
+        self.tree_model.set_marks(new_field_marks(event))
         parsed = body_text.parse_body(event)
         self._shown = _Shown(event.seq, body_id, parsed)
         self._set_note(self.tree_note, "")

@@ -19,6 +19,9 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
+from PySide6.QtGui import QFont
+
+from inspector.core.shapes.paths import ROOT, child_path, items_path
 
 COL_KEY = 0
 COL_VALUE = 1
@@ -31,6 +34,7 @@ TOOLTIP_CHARS = 2_000
 
 JSON_PATH_ROLE = Qt.ItemDataRole.UserRole + 1  # "$.data.amount"
 JSON_TYPE_ROLE = Qt.ItemDataRole.UserRole + 2  # "object" | "array" | "string" | ...
+SHAPE_NOTE_ROLE = Qt.ItemDataRole.UserRole + 3  # "new field for transaction.authorized" | None
 
 KIND_NOTE = "note"  # the single row shown when there is no document
 
@@ -94,6 +98,30 @@ class JsonTreeModel(QAbstractItemModel):
         self._root = _Node(None, {}, None, 0)
         self._created = 0
         self._notifying = False
+        # Learned-shape path (`data.items[].sku`) -> why it is marked: fields new for the type.
+        self._marks: dict[str, str] = {}
+
+    def set_marks(self, marks: dict[str, str]) -> None:
+        """Mark the nodes at these learned-shape paths (bold key, the reason in its tooltip)."""
+        self._marks = dict(marks)
+        if self._root.children:
+            last = self.index(len(self._root.children) - 1, COL_KEY)
+            self.dataChanged.emit(self.index(0, COL_KEY), last)
+
+    def _shape_path(self, node: _Node) -> str:
+        """The node's path in the learner's notation (every array element is `[]`)."""
+        keys: list[str | int] = []
+        while node.parent is not None and node is not self._root:
+            if node.key is not None:
+                keys.append(node.key)
+            node = node.parent
+        path = ROOT
+        for key in reversed(keys):
+            path = items_path(path) if isinstance(key, int) else child_path(path, key)
+        return path
+
+    def _mark(self, node: _Node) -> str | None:
+        return self._marks.get(self._shape_path(node)) if self._marks else None
 
     def _end_reset(self) -> None:
         # Views answer modelReset / rowsInserted by fetching more at once; inserting rows from
@@ -306,7 +334,14 @@ class JsonTreeModel(QAbstractItemModel):
             if column == COL_VALUE and node.kind == "string" and len(node.value) > 80:
                 return node.value[:TOOLTIP_CHARS]
             if column == COL_KEY:
-                return self.json_path(index)
+                mark = self._mark(node)
+                return self.json_path(index) + (f" — {mark}" if mark else "")
+        elif role == SHAPE_NOTE_ROLE:
+            return self._mark(node)
+        elif role == Qt.ItemDataRole.FontRole and column == COL_KEY and self._mark(node):
+            font = QFont()
+            font.setBold(True)
+            return font
         elif role == JSON_PATH_ROLE:
             return self.json_path(index)
         elif role == JSON_TYPE_ROLE:

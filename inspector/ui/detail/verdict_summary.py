@@ -46,6 +46,12 @@ _FLAG_SENTENCES: dict[str, str] = {
         "<b>Wrong method:</b> only POST is a delivery, so we answered 405 with Allow: POST."
     ),
     ev.FLAG_RULE: "<b>Response rule:</b> our answer came from a response rule you set.",
+    ev.FLAG_NEW_SHAPE: (
+        "<b>New shape:</b> this delivery differs from what was learned of its event type before it:"
+    ),
+    ev.FLAG_SCHEMA_INVALID: (
+        "<b>Schema invalid:</b> this delivery does not validate against the loaded schema of its type:"
+    ),
 }
 
 
@@ -70,6 +76,8 @@ def flag_sentences(event: StoredEvent) -> list[str]:
                 f"<b>Body cut:</b> only the first {size_text(len(event.body))} of "
                 f"{size_text(event.body_size)} were stored (rejected bodies keep 64 KiB)."
             )
+        elif flag in (ev.FLAG_NEW_SHAPE, ev.FLAG_SCHEMA_INVALID):
+            out.append(_FLAG_SENTENCES[flag] + shape_lines(event, flag))
         elif flag in _FLAG_SENTENCES:
             out.append(_FLAG_SENTENCES[flag])
         else:
@@ -77,6 +85,31 @@ def flag_sentences(event: StoredEvent) -> list[str]:
     if event.duplicate_of is not None and ev.FLAG_DUPLICATE not in event.flags:
         out.append(duplicate_sentence(event))
     return out
+
+
+def shape_lines(event: StoredEvent, flag: str) -> str:
+    """The differences (or the validator's messages) of a new_shape (schema_invalid) delivery, a line each."""
+    entry = event.extra.get(ev.EXTRA_SHAPE)
+    entry = entry if isinstance(entry, dict) else {}
+    if flag == ev.FLAG_NEW_SHAPE:
+        lines = [str(d.get("text", "")) for d in entry.get("differences", []) if isinstance(d, dict)]
+    else:
+        lines = [str(p) for p in entry.get("schema_problems", [])]
+    return "".join(f"<br>&nbsp;&nbsp;• <code>{escape(line)}</code>" for line in lines)
+
+
+def new_field_marks(event: StoredEvent) -> dict[str, str]:
+    """Learned-shape path -> note, for the fields of a new_shape delivery new for its type (and
+    those whose type is): what the JSON tree marks."""
+    entry = event.extra.get(ev.EXTRA_SHAPE)
+    differences = entry.get("differences", []) if isinstance(entry, dict) else []
+    kind_of = event.event_identifier or "this type"
+    notes = {"new_field": f"new field for {kind_of}", "type_changed": f"a type new here for {kind_of}"}
+    return {
+        str(d["path"]): f"{notes[d['kind']]} ({d.get('text', '')})"
+        for d in differences
+        if isinstance(d, dict) and d.get("kind") in notes and "path" in d
+    }
 
 
 def duplicate_sentence(event: StoredEvent) -> str:
@@ -132,7 +165,8 @@ def summary_html(event: StoredEvent) -> str:
     if event.webhook_id:
         rows.append(("Webhook", event.webhook_id))
     for key, value in sorted(event.extra.items()):
-        rows.append((key, _compact(value)))
+        if key != ev.EXTRA_SHAPE:  # shown as lines under its flag
+            rows.append((key, _compact(value)))
     cells = "".join(f"<tr><td><b>{escape(k)}</b>&nbsp;&nbsp;</td><td>{escape(v)}</td></tr>" for k, v in rows)
     parts.append(f"<table cellspacing='2'>{cells}</table>")
     return "\n".join(parts)

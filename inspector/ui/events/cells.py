@@ -41,6 +41,8 @@ BADGES: dict[str, tuple[str, str]] = {
     ev.FLAG_TRUNCATED: ("truncated", "info"),
     ev.FLAG_UNVERIFIED: ("unverified", "info"),
     ev.FLAG_RULE: ("rule", "info"),
+    ev.FLAG_NEW_SHAPE: ("new shape", "warn"),
+    ev.FLAG_SCHEMA_INVALID: ("schema invalid", "warn"),
 }
 
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -1,0 +1,1 @@
+"""The Shapes view: learned payload shapes per event type (inspector/core/shapes)."""
