@@ -253,7 +253,8 @@ def test_commit_failure_answers_503_and_nothing_unstored_is_acknowledged(
     assert post(listener.port, envelope("evt_warm")).status == 200  # the writer's connection exists now
     # The store waits 5 s for a lock; shorten that on its connections (writer's included) so the
     # commit fails fast. This is the one knob the test turns: the failure itself is a real lock.
-    for conn in list(store._all_conns):
+    for conn in [*store._readers.values(), store._write_conn]:
+        assert conn is not None
         conn.execute("PRAGMA busy_timeout = 100")
     holder = _hold_write_lock(store.path)
     try:
