@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from inspector.core.capture.delivery_handler import DeliveryHandler, ForwardHook, RuleHook
 from inspector.core.capture.http_server import HttpServer, ServerLimits
 from inspector.core.capture.token_ring import TokenRing
+from inspector.core.diagnostics.log_events import listener_bound, listener_stopped
 from inspector.core.events import StoredEvent
 from inspector.core.store.batch_writer import BatchWriter
 from inspector.core.store.event_store import EventStore
@@ -123,6 +124,7 @@ class Listener:
         self.port = self._server.port
         self.writer.start()
         self._server.start()
+        listener_bound(host, self.port)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop accepting, let in-flight requests finish, commit what is queued. The store stays open."""
@@ -132,6 +134,7 @@ class Listener:
         server.stop(timeout)
         self.writer.stop(timeout)
         self._server = None
+        listener_stopped(self.config.host, self.port)
 
 
 def _allow_descriptors(wanted: int) -> None:

@@ -22,6 +22,7 @@ import logging
 import os
 import platform
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from inspector import __version__
@@ -83,6 +84,23 @@ def app_stopped(command: str, exit_code: int = 0) -> str:
 def listener_bound(host: str, port: int) -> str:
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
     return _emit(LISTENER, f"listener bound to {_word(shown)}:{int(port)}")
+
+
+def listener_stopped(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return _emit(LISTENER, f"listener on {_word(shown)}:{int(port)} stopped")
+
+
+def delivery_stored(seq: int, status: int, flags: Sequence[str], path: str) -> str:
+    """DEBUG, one line per delivery stored: its row, our status, its flags and the bare path."""
+    if not LISTENER.isEnabledFor(logging.DEBUG):
+        return ""  # on every delivery: build nothing when nobody listens
+    shown = ",".join(f if _FLAG.fullmatch(f or "") else "other" for f in flags) or "-"
+    return _emit(
+        LISTENER,
+        f"stored delivery {int(seq)}: status {int(status)}, flags {shown}, path {request_path(path)}",
+        logging.DEBUG,
+    )
 
 
 def delivery_rejected(status: int, flag: str, path: str) -> str:
