@@ -8,6 +8,7 @@ Logger names (a user can filter the log file by them):
     inspector.provider  calls to the provider API
     inspector.tunnel    tunnel tool start and stop
     inspector.sandbox   sandbox start and stop
+    inspector.forward   deliveries that could not be forwarded
     inspector.crash     unexpected exceptions (excepthooks)
 
 Each helper builds its line from the few fields it takes, already redacted and escaped (so a
@@ -34,6 +35,7 @@ STORE = logging.getLogger("inspector.store")
 PROVIDER = logging.getLogger("inspector.provider")
 TUNNEL = logging.getLogger("inspector.tunnel")
 SANDBOX = logging.getLogger("inspector.sandbox")
+FORWARD = logging.getLogger("inspector.forward")
 CRASH = logging.getLogger("inspector.crash")
 
 MAX_PATH_CHARS = 200
@@ -137,6 +139,15 @@ def provider_call(method: str, route: str, status: int | None, seconds: float) -
     answer = str(int(status)) if status is not None else "no answer"
     return _emit(
         PROVIDER, f"provider {_word(method).upper()} {request_path(route)} -> {answer} in {seconds:.3f} s"
+    )
+
+
+def forward_failed(seq: int, target: str, error: BaseException | str) -> str:
+    """A delivery that could not be forwarded: the row, the target (no query) and why."""
+    return _emit(
+        FORWARD,
+        f"forwarding delivery {int(seq)} to {request_path(target)} failed: {_error(error)}",
+        logging.WARNING,
     )
 
 
