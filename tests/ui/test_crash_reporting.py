@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +15,12 @@ import pytest
 import requests
 from PySide6.QtWidgets import QMessageBox
 
-from inspector.core.diagnostics import LOG_DIR_ENV, RunDiagnostics, shutdown_logging, start_run
+from inspector.core.diagnostics import LOG_DIR_ENV
 from inspector.ui.crash_dialog import CrashDialog
 from inspector.ui.crash_reporting import install_crash_reporting
 from inspector.ui.window.main_window import MainWindow
 from tests.log_secrets import remember_secret
+from tests.ui.conftest import StartRun
 
 # Our hooks take the exceptions here; pytest-qt's own capture would fail the tests.
 pytestmark = pytest.mark.qt_no_exception_capture
@@ -38,41 +38,20 @@ CRASHING_GUI = textwrap.dedent(
     """
 )
 
-StartRun = Callable[[], RunDiagnostics]
-
-
-@pytest.fixture
-def logs(tmp_path: Path) -> Path:
-    return tmp_path / "logs"
-
-
-@pytest.fixture
-def start(logs: Path) -> Iterator[StartRun]:
-    """Start the window's run as `gui` does (log file and crash files in `logs`); closed after."""
-    root = logging.getLogger()
-    level = root.level
-    runs: list[RunDiagnostics] = []
-
-    def make() -> RunDiagnostics:
-        runs.append(start_run("gui", log_file=logs / "gui.log", crash_dir=logs))
-        return runs[-1]
-
-    yield make
-    for run in runs:
-        run.close()
-    shutdown_logging()
-    root.setLevel(level)
-
 
 def envelope(event_id: str) -> dict[str, object]:
     return {"event_id": event_id, "event_identifier": "card.created", "data": {"n": 1}}
 
 
 def test_an_exception_in_a_slot_opens_the_dialog_and_the_app_keeps_answering(
-    qtbot: Any, window: MainWindow, post: Callable[..., requests.Response], start: StartRun, logs: Path
+    qtbot: Any,
+    window: MainWindow,
+    post: Callable[..., requests.Response],
+    start_gui_run: StartRun,
+    logs: Path,
 ) -> None:
     remember_secret(SECRET)
-    reporting = install_crash_reporting(window, start())
+    reporting = install_crash_reporting(window, start_gui_run())
     reporter = reporting.reporter
     assert reporting.notice is None  # no earlier crash
 
@@ -107,7 +86,7 @@ def test_an_exception_in_a_slot_opens_the_dialog_and_the_app_keeps_answering(
 
 
 def test_a_native_crash_leaves_a_report_the_next_window_mentions(
-    qtbot: Any, window: MainWindow, start: StartRun, logs: Path, tmp_path: Path
+    qtbot: Any, window: MainWindow, start_gui_run: StartRun, logs: Path, tmp_path: Path
 ) -> None:
     crashed = subprocess.run(
         [sys.executable, "-c", CRASHING_GUI, "gui", "--data-dir", str(tmp_path / "other")],
@@ -119,7 +98,7 @@ def test_a_native_crash_leaves_a_report_the_next_window_mentions(
         env={**os.environ, LOG_DIR_ENV: str(logs)},
     )
     assert crashed.returncode == -signal.SIGSEGV, crashed.stderr
-    reporting = install_crash_reporting(window, start())
+    reporting = install_crash_reporting(window, start_gui_run())
     notice = reporting.notice
     assert isinstance(notice, QMessageBox) and notice.isVisible() and not notice.isModal()
     assert notice.text().startswith("The last run of webhook-inspector gui crashed (Fatal Python error: Segm")
