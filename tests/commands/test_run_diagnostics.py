@@ -150,3 +150,27 @@ def test_a_native_crash_is_mentioned_by_the_next_start(tmp_path: Path, dirs: lis
     assert "command: listen" in report.read_text() and "Segmentation fault" in report.read_text()
     again = run_cli("export", *dirs[:2], env=env)
     assert "crashed" not in again.stderr  # said once
+
+
+def test_an_unexpected_error_in_a_command_is_one_sentence_and_a_redacted_traceback_in_the_log(
+    tmp_path: Path, dirs: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inspector.commands import export
+
+    token = "tok-cli-crash-8b3e1f0c6a"
+    remember_secret(token)
+
+    def broken(_args: object) -> int:
+        raise KeyError(f"Authorization: Bearer {token}")
+
+    monkeypatch.setattr(export, "run", broken)
+    log_file = tmp_path / "logs" / "export.log"
+    assert main(["export", "--log-file", str(log_file), *dirs[:2]]) == 1
+    err = capsys.readouterr().err
+    assert re.match(
+        r"webhook-inspector: unexpected error in \S+ \(KeyError\); the details are in \S+export\.log\n$", err
+    )
+    assert "Traceback" not in err and token not in err
+    text = log_file.read_text()
+    assert "ERROR   inspector.crash" in text and "Traceback (most recent call last):" in text
+    assert token not in text and "exit code 1" in text
