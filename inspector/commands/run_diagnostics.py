@@ -1,7 +1,7 @@
 """What every command does about diagnostics: --verbose, --log-file, --diagnostics, and the run.
 
 cli.py adds the options to every subcommand (and to nested ones such as `webhooks list`), prints
-the report for `--diagnostics`, and wraps each command in `start(args, name)` ... `finish(...)`:
+the report for `--diagnostics`, and wraps each command in `run = Run(args, name)` ... `run.finish(code)`:
 the log file, the crash capture, the excepthooks (inspector.core.diagnostics.run). The command
 finds its run as `args.diagnostics_run` (the window hands it to its crash dialog).
 """
@@ -12,16 +12,14 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inspector.commands import options
-from inspector.core.diagnostics import (
-    DiagnosticPaths,
-    RunDiagnostics,
-    default_log_dir,
-    diagnostics,
-    start_run,
-)
-from inspector.core.diagnostics.log_setup import log_file_name, shutdown_logging
+
+if TYPE_CHECKING:
+    from inspector.core.diagnostics import RunDiagnostics
+
+# inspector.core.diagnostics is imported when a command runs, not for `--version` or `--help`.
 
 RUN_ATTRIBUTE = "diagnostics_run"
 
@@ -42,6 +40,9 @@ def log_file_of(args: argparse.Namespace) -> Path | None:
 
 def print_diagnostics(args: argparse.Namespace, command: str) -> None:
     """`--diagnostics`: the same text as Help → Diagnostics, without opening or creating anything."""
+    from inspector.core.diagnostics import DiagnosticPaths, default_log_dir, diagnostics
+    from inspector.core.diagnostics.log_setup import log_file_name
+
     dirs = options.dirs(args)
     log_file = log_file_of(args) or default_log_dir() / log_file_name(command)
     paths = DiagnosticPaths(dirs.data, dirs.config, log_file.parent, log_file)
@@ -53,6 +54,8 @@ class Run:
     """One command's run: started before the command, finished after it whatever happened."""
 
     def __init__(self, args: argparse.Namespace, command: str) -> None:
+        from inspector.core.diagnostics import start_run
+
         self._root_level = logging.getLogger().level
         self.diagnostics: RunDiagnostics = start_run(
             command, verbose=bool(getattr(args, "verbose", False)), log_file=log_file_of(args)
@@ -68,11 +71,15 @@ class Run:
         Logging is taken down too, so a command run in-process (the tests) leaves the root
         logger as it found it.
         """
+        from inspector.core.diagnostics import shutdown_logging
+
         self.diagnostics.close(exit_code)
         shutdown_logging()
         logging.getLogger().setLevel(self._root_level)
 
 
 def run_of(args: argparse.Namespace) -> RunDiagnostics | None:
+    from inspector.core.diagnostics import RunDiagnostics
+
     found = getattr(args, RUN_ATTRIBUTE, None)
     return found if isinstance(found, RunDiagnostics) else None
