@@ -33,13 +33,13 @@ def previous_crash_notice(window: MainWindow, crash: CrashReport) -> QMessageBox
         "If it happens again, please send the report and the log file from that folder with a bug report."
     )
     box.setModal(False)
-    open_button = QPushButton("Open log folder")
+    # Parented: QMessageBox.addButton does not take a Python-made button's ownership, and the
+    # button would be deleted as soon as this function returns.
+    open_button = QPushButton("Open log folder", box)
     open_button.setObjectName("previousCrashOpenLog")
     box.addButton(open_button, QMessageBox.ButtonRole.ActionRole)
     box.addButton(QMessageBox.StandardButton.Close)
-    # An action button closes the box by default: open the folder and keep the path readable.
-    open_button.clicked.disconnect()
-    open_button.clicked.connect(lambda: open_folder(crash.path.parent))
+    open_button.clicked.connect(lambda: open_folder(crash.path.parent))  # the status bar keeps the path
     window.show_message(crash.message, 30000)
     box.show()
     return box

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import requests
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 
 from inspector.core.diagnostics import LOG_DIR_ENV
@@ -86,7 +88,12 @@ def test_an_exception_in_a_slot_opens_the_dialog_and_the_app_keeps_answering(
 
 
 def test_a_native_crash_leaves_a_report_the_next_window_mentions(
-    qtbot: Any, window: MainWindow, start_gui_run: StartRun, logs: Path, tmp_path: Path
+    qtbot: Any,
+    window: MainWindow,
+    start_gui_run: StartRun,
+    logs: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     crashed = subprocess.run(
         [sys.executable, "-c", CRASHING_GUI, "gui", "--data-dir", str(tmp_path / "other")],
@@ -105,3 +112,10 @@ def test_a_native_crash_leaves_a_report_the_next_window_mentions(
     report = Path(notice.text().rsplit("the report is at ", 1)[1])
     assert report.parent == logs and "Segmentation fault" in report.read_text()
     assert window.statusBar().currentMessage() == notice.text()
+    opened: list[str] = []
+    monkeypatch.setattr(
+        QDesktopServices, "openUrl", lambda url: opened.append(QUrl(url).toLocalFile()) or True
+    )
+    button = next(b for b in notice.buttons() if b.objectName() == "previousCrashOpenLog")
+    button.click()
+    assert opened == [str(logs)]
