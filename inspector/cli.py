@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from types import ModuleType
 
 from inspector import __version__
 from inspector.commands import UserError
+from inspector.commands.run_diagnostics import Run, add_options, print_diagnostics
 
 # name -> module under inspector.commands; `gui` is also the default when no subcommand is given.
 COMMANDS: dict[str, str] = {
@@ -50,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         mod = _command_module(module)
         if mod is not None:
             mod.add_parser(sub)
+    add_options(parser, repeated=True)  # every command (and `--self-test`) takes them
     return parser
 
 
@@ -90,6 +93,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         name = args.command or DEFAULT_COMMAND
         if args.command is None:
             args = parser.parse_args([DEFAULT_COMMAND])
+    if getattr(args, "diagnostics", False):
+        print_diagnostics(args, name)
+        return 0
+    run = Run(args, name)
+    code = 1
+    try:
+        code = _run_command(name, args)
+    except Exception as exc:
+        # Reported while our hooks are in place: logged with its traceback, one line on stderr.
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    finally:
+        run.finish(code)
+    return code
+
+
+def _run_command(name: str, args: argparse.Namespace) -> int:
     try:
         module = _command_module(COMMANDS.get(name, name))
         if module is None:
@@ -97,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(module.run(args) or 0)
     except UserError as exc:
         print(f"webhook-inspector: error: {exc}", file=sys.stderr)
+        logging.getLogger("inspector.app").warning("error: %s", exc)
         return 2
     except KeyboardInterrupt:
         return 130

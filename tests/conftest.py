@@ -18,7 +18,11 @@ from inspector.core.store.event_store import EventStore
 from tests.fakes.certs import TlsFiles, make_tls
 from tests.fakes.helpers import FakeTools, fake_tools_env
 
-pytest_plugins = ["tests.keyring_service"] if (Path(__file__).parent / "keyring_service.py").exists() else []
+# tests.log_secrets: the run fails when a secret the tests used reached any log file.
+pytest_plugins = [
+    *(["tests.keyring_service"] if (Path(__file__).parent / "keyring_service.py").exists() else []),
+    "tests.log_secrets",
+]
 
 
 @pytest.fixture(scope="session", autouse=True)

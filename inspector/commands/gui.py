@@ -24,15 +24,20 @@ def announce(url: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from inspector.commands import UserError, options
+    from inspector.commands.run_diagnostics import run_of
     from inspector.commands.runtime import open_store, token_sync
     from inspector.core.capture.listener import ListenerBindError, ListenerConfig
     from inspector.ui.app import SignalWaker, create_application, release_clipboard, window_settings
+    from inspector.ui.crash_reporting import install_crash_reporting
+    from inspector.ui.dialogs.diagnostics_dialog import add_help_menu
     from inspector.ui.history_keeper import limits_from_settings
     from inspector.ui.session import InspectorSession
     from inspector.ui.shapes.shapes_dock import add_shapes_dock
     from inspector.ui.webhooks.webhooks_dock import add_webhooks_dock
     from inspector.ui.window.main_window import build_main_window
 
+    run = run_of(args)
+    previous_on_error = run.hooks.on_error if run is not None else None
     sync = token_sync(args)  # before the store: a bad --token-env must not create files
     schemas = options.load_schemas(args)  # so is a schema that cannot be used
     store = open_store(args)
@@ -64,8 +69,11 @@ def run(args: argparse.Namespace) -> int:
         window = build_main_window(session, settings)
         add_webhooks_dock(window, settings)
         add_shapes_dock(window, settings)
+        # Help last in the menu bar. Once the window shows, an unexpected error opens the crash dialog.
+        add_help_menu(window, run.log if run is not None else None)
         session.check_store()  # off the GUI thread; a damaged file shows in the status bar
         window.show()
+        reporting = install_crash_reporting(window, run) if run is not None else None
         if sync.problem:
             print(f"warning: {sync.problem}", file=sys.stderr, flush=True)
         elif not sync.ring:
@@ -75,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
                 flush=True,
             )
         code = app.exec()
+        if run is not None and reporting is not None:
+            run.hooks.on_error = previous_on_error  # the dialog goes with the window
         release_clipboard(app)
         waker.close()
         window.close()

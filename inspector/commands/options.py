@@ -215,3 +215,31 @@ def provider(parser: argparse.ArgumentParser, *, nested: bool = False) -> None:
 def dirs(args: argparse.Namespace) -> AppDirs:
     """The dirs of this run, from whichever of --data-dir / --config-dir the command has."""
     return AppDirs.resolve(getattr(args, "data_dir", None), getattr(args, "config_dir", None))
+
+
+def diagnostics(parser: Container, *, repeated: bool = False) -> None:
+    """--verbose / --log-file / --diagnostics: every command has them (cli.py adds them to all).
+
+    `repeated`: a nested or top-level parser, whose default must not overwrite a value given
+    to another parser of the same command line."""
+    is_parser = isinstance(parser, argparse.ArgumentParser)
+    group = parser.add_argument_group("diagnostics") if is_parser else parser
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS if repeated else False,
+        help="log DEBUG records too, and print them to stderr",
+    )
+    group.add_argument(
+        "--log-file",
+        metavar="PATH",
+        default=argparse.SUPPRESS if repeated else None,
+        help="write the log to PATH (default: a rotating log in the platform's log dir; secrets redacted)",
+    )
+    group.add_argument(
+        "--diagnostics",
+        action="store_true",
+        default=argparse.SUPPRESS if repeated else False,
+        help="print versions, backends and paths for a bug report, then exit",
+    )

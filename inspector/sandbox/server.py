@@ -15,6 +15,7 @@ from pathlib import Path
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from inspector.core.diagnostics.log_events import sandbox_started, sandbox_stopped
 from inspector.sandbox.app import SandboxApp
 from inspector.sandbox.delivery import DeliveryEngine
 from inspector.sandbox.state import DeliveryAttempt, SandboxState
@@ -109,6 +110,7 @@ class SandboxServer:
             daemon=True,
         )
         self._thread.start()
+        sandbox_started(self.url)
 
     def _record_attempt(self, attempt: DeliveryAttempt) -> None:
         self.state.record_attempt(attempt)
@@ -130,6 +132,8 @@ class SandboxServer:
             self._thread = None
         if self.engine is not None:
             self.engine.stop()
+        if server is not None:
+            sandbox_stopped()
 
     def __enter__(self) -> SandboxServer:
         self.start()

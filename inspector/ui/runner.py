@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any, Literal
@@ -33,6 +34,15 @@ Pool = Literal["db", "net"]
 NETWORK_THREADS = 4
 WATCHDOG_MS = 250
 _WAKE = QEvent.Type(QEvent.registerEventType())
+
+
+def _unexpected(exc: BaseException) -> None:
+    """An exception nobody handled, reported as one escaping a slot would be: through sys.excepthook
+    (the app's hook logs it and shows the crash dialog, inspector/ui/crash_reporting.py)."""
+    try:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    except Exception:  # the hook itself failed: the log is the last resort
+        log.exception("a background call failed", exc_info=exc)
 
 
 class Cancelled(Exception):
@@ -250,7 +260,7 @@ class Runner(QObject):
                 if callback is not None:
                     self._call(callback, value)
                 elif not ok and not isinstance(value, Cancelled):
-                    log.error("a background call failed with nobody to tell", exc_info=value)
+                    _unexpected(value)  # a worker failed with nobody to tell: the crash dialog
         if finished and not self._jobs:
             self._watchdog.stop()
             self.busyChanged.emit(False)
@@ -260,8 +270,8 @@ class Runner(QObject):
     def _call(callback: Callable[..., None], *args: Any) -> None:
         try:
             callback(*args)
-        except Exception:  # a failing callback must not stop the others (the crash handler logs it)
-            log.exception("a background call's callback failed")
+        except Exception as exc:  # a failing callback must not stop the others
+            _unexpected(exc)
 
     def _drain_by_watchdog(self) -> None:
         self.rescued += self.drain()

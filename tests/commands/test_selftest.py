@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from inspector.commands import selftest
+from inspector.core.diagnostics import LOG_DIR_ENV
 from tests.keyring_service import SecretServiceSession
 
 CLEARED_ENV = ("HOME", "DISPLAY", "WAYLAND_DISPLAY", "PYTHON_KEYRING_BACKEND", "QT_QPA_PLATFORM")
@@ -25,13 +26,14 @@ def run_self_test(home: Path, **extra_env: str) -> subprocess.CompletedProcess[s
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("XDG_", "DBUS_SESSION")) and key not in CLEARED_ENV
+        if not key.startswith(("XDG_", "DBUS_SESSION")) and key not in CLEARED_ENV and key != LOG_DIR_ENV
     }
     env.update(
         HOME=str(home),
         XDG_DATA_HOME=str(home / "data"),
         XDG_CONFIG_HOME=str(home / "config"),
         XDG_CACHE_HOME=str(home / "cache"),
+        XDG_STATE_HOME=str(home / "state"),  # where the log goes (platformdirs' user log dir)
         **extra_env,
     )
     return subprocess.run(
@@ -71,8 +73,12 @@ def test_self_test_passes_every_check_and_leaves_the_user_dirs_alone(tmp_path: P
     if WINDOW_BUILT:
         assert "ok  window shown (" in text and "Qt platform offscreen" in text
         assert "ok  window closed" in text
-    # Nothing of ours was created in the (fake) user's data, config or cache dirs.
-    assert not [p for p in tmp_path.rglob("*") if "webhook" in p.name.lower()]
+    # Nothing of ours was created in the (fake) user's data, config or cache dirs; like every
+    # command, the self-test keeps a log in the user log dir (a failed check is worth sending).
+    log_dir = tmp_path / "home" / "state" / "webhook-inspector" / "log"
+    assert [p for p in tmp_path.rglob("*") if "webhook" in p.name.lower()] == [log_dir.parent]
+    assert sorted(p.name for p in log_dir.iterdir()) == ["selftest.log"]
+    assert "stopped webhook-inspector (selftest), exit code 0" in (log_dir / "selftest.log").read_text()
 
 
 def test_self_test_names_the_real_keyring_when_one_is_running(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import shiboken6
 from PySide6.QtCore import QSettings, QThreadPool
 
 from inspector.core.capture.listener import Listener
+from inspector.core.diagnostics import RunDiagnostics, shutdown_logging, start_run
 from inspector.core.paths import AppDirs
 from inspector.core.store.event_store import EventStore
 from inspector.ui.runner import Runner
@@ -122,3 +124,31 @@ def post(listener: Listener) -> Callable[..., requests.Response]:
             return session.post(listener.url + path, data=data, headers=headers, timeout=10, **kwargs)
 
     return send
+
+
+StartRun = Callable[[], RunDiagnostics]
+
+
+@pytest.fixture
+def logs(tmp_path: Path) -> Path:
+    """The log dir of a test's run (`start_gui_run`)."""
+    return tmp_path / "logs"
+
+
+@pytest.fixture
+def start_gui_run(logs: Path) -> Iterator[StartRun]:
+    """Start a run as `gui` does (log file and crash files in `logs`); closed, and logging put back,
+    at the end of the test."""
+    root = logging.getLogger()
+    level = root.level
+    runs: list[RunDiagnostics] = []
+
+    def make() -> RunDiagnostics:
+        runs.append(start_run("gui", log_file=logs / "gui.log", crash_dir=logs))
+        return runs[-1]
+
+    yield make
+    for run in runs:
+        run.close()
+    shutdown_logging()
+    root.setLevel(level)

@@ -22,6 +22,7 @@ import requests
 from requests.structures import CaseInsensitiveDict
 
 from inspector import __version__
+from inspector.core.diagnostics.log_events import forward_failed
 from inspector.core.events import StoredEvent, iso_utc
 from inspector.core.store.event_store import EventStore
 
@@ -294,6 +295,8 @@ class Forwarder:
                 self.sent += 1
             else:
                 self.failed += 1
+        if record["error"] is not None:
+            forward_failed(stored.seq, url, record["error"])
         self._store(stored.seq, record)
 
     def _record_dropped(self) -> None:

@@ -14,6 +14,7 @@ from inspector.core.capture.http_request import ReceivedRequest
 from inspector.core.capture.http_server import Response, json_response
 from inspector.core.capture.json_body import JsonBodyError, parse_json_body
 from inspector.core.capture.token_ring import TokenRing
+from inspector.core.diagnostics.log_events import delivery_rejected, delivery_stored
 from inspector.core.events import NewEvent, StoredEvent
 from inspector.core.redaction import redact_headers, redact_query
 from inspector.core.store.batch_writer import BatchWriter
@@ -194,6 +195,7 @@ class DeliveryHandler:
                 {"error": f"the delivery could not be stored ({_short(exc)}); please retry"},
                 headers=[("Retry-After", "5")],
             )
+        delivery_stored(stored.seq, status, flags, new.path)
         forward_hook = self.forward_hook
         if forward_hook is not None and 200 <= status < 300:
             forward_hook(stored, raw_headers)
@@ -205,6 +207,7 @@ class DeliveryHandler:
                 delay=min(max(outcome.delay_seconds, 0.0), MAX_RULE_DELAY_SECONDS),
             )
         if error is not None:
+            delivery_rejected(status, ev.FLAG_NOT_ENVELOPE, new.path)
             return json_response(status, {"error": error, "seq": stored.seq})
         answer: dict[str, Any] = {"received": True, "seq": stored.seq}
         if stored.duplicate_of is not None:
@@ -213,6 +216,7 @@ class DeliveryHandler:
 
     def _record_and_answer(self, new: NewEvent, reply: _Reply) -> Response:
         extra = [("Allow", "POST")] if reply.status == 405 else []
+        delivery_rejected(reply.status, reply.flag, new.path)
         try:
             self.writer.write(new, timeout=self.commit_wait)
         except Exception:  # recording a rejection is best effort; the answer is the same

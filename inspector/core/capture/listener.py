@@ -14,6 +14,7 @@ from inspector.core.capture.delivery_handler import DeliveryHandler, ForwardHook
 from inspector.core.capture.http_server import HttpServer, ServerLimits
 from inspector.core.capture.payload_learning import PayloadLearning
 from inspector.core.capture.token_ring import TokenRing
+from inspector.core.diagnostics.log_events import listener_bound, listener_stopped
 from inspector.core.events import StoredEvent
 from inspector.core.store.batch_writer import BatchWriter
 from inspector.core.store.event_store import EventStore
@@ -145,6 +146,7 @@ class Listener:
         if self.learning is not None:
             self.learning.start()
         self._server.start()
+        listener_bound(host, self.port)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop accepting, let in-flight requests finish, commit what is queued. The store stays open."""
@@ -156,6 +158,7 @@ class Listener:
         if self.learning is not None:
             self.learning.stop(timeout)
         self._server = None
+        listener_stopped(self.config.host, self.port)
 
 
 def _allow_descriptors(wanted: int) -> None:

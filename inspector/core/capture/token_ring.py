@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from inspector.core.diagnostics.secret_registry import register_secret
+
 BEARER = "bearer "
 
 
@@ -48,6 +50,7 @@ class TokenRing:
         """Accept `token` for `label`; a previous token of that label stays valid for the grace period."""
         if not token:
             raise ValueError("empty verification token")
+        register_secret(token)
         with self._lock:
             old = self._active.get(label)
             if old is not None and grace_seconds > 0 and old != token.encode():
@@ -118,4 +121,5 @@ def token_from_env(name: str, option: str = "--token-env") -> str:
         raise ValueError(f"{option} {name}: that environment variable is not set or empty")
     if not value.isascii() or any(c.isspace() for c in value):
         raise ValueError(f"{option} {name}: the token must be ASCII without spaces")
+    register_secret(value)
     return value

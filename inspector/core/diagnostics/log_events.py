@@ -8,6 +8,7 @@ Logger names (a user can filter the log file by them):
     inspector.provider  calls to the provider API
     inspector.tunnel    tunnel tool start and stop
     inspector.sandbox   sandbox start and stop
+    inspector.forward   deliveries that could not be forwarded
     inspector.crash     unexpected exceptions (excepthooks)
 
 Each helper builds its line from the few fields it takes, already redacted and escaped (so a
@@ -22,6 +23,7 @@ import logging
 import os
 import platform
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from inspector import __version__
@@ -33,6 +35,7 @@ STORE = logging.getLogger("inspector.store")
 PROVIDER = logging.getLogger("inspector.provider")
 TUNNEL = logging.getLogger("inspector.tunnel")
 SANDBOX = logging.getLogger("inspector.sandbox")
+FORWARD = logging.getLogger("inspector.forward")
 CRASH = logging.getLogger("inspector.crash")
 
 MAX_PATH_CHARS = 200
@@ -85,6 +88,23 @@ def listener_bound(host: str, port: int) -> str:
     return _emit(LISTENER, f"listener bound to {_word(shown)}:{int(port)}")
 
 
+def listener_stopped(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return _emit(LISTENER, f"listener on {_word(shown)}:{int(port)} stopped")
+
+
+def delivery_stored(seq: int, status: int, flags: Sequence[str], path: str) -> str:
+    """DEBUG, one line per delivery stored: its row, our status, its flags and the bare path."""
+    if not LISTENER.isEnabledFor(logging.DEBUG):
+        return ""  # on every delivery: build nothing when nobody listens
+    shown = ",".join(f if _FLAG.fullmatch(f or "") else "other" for f in flags) or "-"
+    return _emit(
+        LISTENER,
+        f"stored delivery {int(seq)}: status {int(status)}, flags {shown}, path {request_path(path)}",
+        logging.DEBUG,
+    )
+
+
 def delivery_rejected(status: int, flag: str, path: str) -> str:
     """One line per rejected delivery: its status, the flag that says why, and the bare path."""
     flag_text = flag if _FLAG.fullmatch(flag or "") else "other"
@@ -119,6 +139,15 @@ def provider_call(method: str, route: str, status: int | None, seconds: float) -
     answer = str(int(status)) if status is not None else "no answer"
     return _emit(
         PROVIDER, f"provider {_word(method).upper()} {request_path(route)} -> {answer} in {seconds:.3f} s"
+    )
+
+
+def forward_failed(seq: int, target: str, error: BaseException | str) -> str:
+    """A delivery that could not be forwarded: the row, the target (no query) and why."""
+    return _emit(
+        FORWARD,
+        f"forwarding delivery {int(seq)} to {request_path(target)} failed: {_error(error)}",
+        logging.WARNING,
     )
 
 

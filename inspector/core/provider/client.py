@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import builtins  # the class defines a method named `list`: annotations after it need the type
 import json
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,8 @@ from urllib3.exceptions import NameResolutionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from inspector import __version__
+from inspector.core.diagnostics.log_events import provider_call
+from inspector.core.diagnostics.secret_registry import register_secret
 from inspector.core.provider.profiles import Profile
 
 DEFAULT_TIMEOUT = (5.0, 20.0)  # (connect, read) seconds
@@ -205,6 +208,7 @@ class ProviderClient:
         self.profile = profile
         self.timeout = timeout
         self._secrets: set[str] = {access_token} if access_token else set()
+        register_secret(access_token)
         self.session = requests.Session()
         self.session.auth = _BearerAuth(access_token)
         self.session.headers["Accept"] = "application/json"
@@ -394,7 +398,9 @@ class ProviderClient:
     def _request(self, method: str, route: str, body: Any = None, *, secret: str | None = None) -> Any:
         if secret:
             self._secrets.add(secret)
+            register_secret(secret)
         url = self.profile.api_url + route
+        started = time.perf_counter()
         try:
             response = self.session.request(
                 method,
@@ -405,7 +411,9 @@ class ProviderClient:
                 allow_redirects=False,  # a redirect would resend the bearer token elsewhere
             )
         except requests.RequestException as exc:
+            provider_call(method, route, None, time.perf_counter() - started)
             raise self._network_error(exc) from None
+        provider_call(method, route, response.status_code, time.perf_counter() - started)
         if response.status_code >= 300:
             raise self._http_error(response)
         if response.status_code == 204 or not response.content.strip():

@@ -24,6 +24,8 @@ from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 from keyring.errors import KeyringError, PasswordDeleteError
 
+from inspector.core.diagnostics.secret_registry import register_secret
+
 SERVICE = "webhook-inspector"
 
 # Friendlier names than keyring's own `name` ("SecretService Keyring").
@@ -158,13 +160,16 @@ class SecretStore:
         if backend is None:
             return None
         try:
-            return backend.get_password(SERVICE, entry)
+            value = backend.get_password(SERVICE, entry)
         except (KeyringError, RuntimeError) as exc:
             self._fall_back(exc)
             return None
+        register_secret(value)  # whatever the keyring holds is scrubbed from every log line
+        return value
 
     def set(self, entry: str, secret: str) -> bool:
         """Store `secret`; True when the OS keyring keeps it, False when only memory does."""
+        register_secret(secret)
         with self._lock:
             backend = self._backend
         if backend is not None:

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from sqlite3 import OperationalError
 from typing import Any
 
+from inspector.core.diagnostics.log_events import commit_failed, commit_recovered
 from inspector.core.events import NewEvent, StoredEvent
 from inspector.core.store.columns import prepare_row
 from inspector.core.store.event_store import EventStore
@@ -65,6 +67,8 @@ class BatchWriter:
         self._accepting = False
         self._subscribers: list[Subscriber] = []
         self.judge: Judge | None = None
+        self._failures = 0  # commits failed in a row (only the leader commits: no lock needed)
+        self._failing_since = 0.0
 
     def subscribe(self, callback: Subscriber) -> None:
         """`callback` runs after each committed batch, in commit order, on a request thread."""
@@ -158,10 +162,16 @@ class BatchWriter:
         try:
             stored = self._store.insert_prepared([p.event for p in batch], [p.row for p in batch])
         except Exception as exc:  # any failure to commit -> these waiters answer 503
-            log.error("could not store %d deliveries: %s", len(batch), exc)
+            commit_failed(exc, len(batch))
+            if not self._failures:
+                self._failing_since = time.monotonic()
+            self._failures += 1
             for p in batch:
                 p.error = exc
             return []
+        if self._failures:
+            commit_recovered(self._failures, time.monotonic() - self._failing_since)
+            self._failures = 0
         for p, row in zip(batch, stored, strict=True):
             p.result, p.error = row, None
             if p.extra:

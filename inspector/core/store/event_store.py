@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from inspector.core import events as ev
+from inspector.core.diagnostics.log_events import STORE, store_opened
 from inspector.core.events import EventSummary, NewEvent, StoredEvent
 from inspector.core.paths import DB_FILENAME, DataDirError, ensure_dir
 from inspector.core.store.columns import (
@@ -114,6 +116,18 @@ class EventStore:
             if is_damage(exc):
                 raise StoreError(damage_sentence(path, str(exc))) from exc
             raise StoreError(f"cannot open the event database {path}: {exc}") from exc
+        self._log_opened(conn)
+
+    def _log_opened(self, conn: sqlite3.Connection) -> None:
+        if not STORE.isEnabledFor(logging.INFO):
+            return  # the row count reads an index: only when someone keeps the line
+        try:
+            (version,) = conn.execute("PRAGMA user_version").fetchone()
+            (rows,) = conn.execute("SELECT COUNT(*) FROM events").fetchone()
+        except sqlite3.Error as exc:
+            STORE.warning("store opened: %s, but it cannot be counted: %s", self.path, exc)
+            return
+        store_opened(self.path, version, rows)
 
     @classmethod
     def open(cls, data_dir: Path, *, read_only: bool = False, **kwargs: Any) -> EventStore:

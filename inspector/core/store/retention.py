@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from inspector.core.diagnostics.log_events import pruning_run
 from inspector.core.store.event_store import EventStore, StoreError
 from inspector.core.store.keep_limits import DAY_S, KeepLimits
 
@@ -185,6 +186,8 @@ class RetentionWorker:
             if self._on_pruned is not None:
                 self._on_pruned(seqs)
             self._stop.wait(self._pause_s)
+        if deleted:
+            pruning_run(deleted, self.pruner.store.count(), f"keeping {self.pruner.limits.describe()}")
         if self._on_usage is not None and not self._stop.is_set():
             self._on_usage(self.pruner.usage())
         return deleted

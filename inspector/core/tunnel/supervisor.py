@@ -21,6 +21,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+from inspector.core.diagnostics.log_events import tunnel_started, tunnel_stopped
 from inspector.core.tunnel.agents import AGENTS, Agent
 from inspector.core.tunnel.output import OutputLog, clean_line
 from inspector.core.tunnel.process import GroupProcess, describe_exit
@@ -38,6 +39,9 @@ class Phase(enum.StrEnum):
     RESTARTING = "restarting"
     STOPPED = "stopped"
     FAILED = "failed"
+
+
+_LIVE_PHASES = (Phase.STARTING, Phase.RUNNING)  # leaving these is "tunnel stopped" in the log
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,9 +336,13 @@ class TunnelSupervisor:
             new = replace(TunnelState(self.tool, phase), **fields)  # type: ignore[arg-type]
             if new == self._state:
                 return
-            self._state = new
+            was, self._state = self._state, new
             self._changed.notify_all()
             listeners = list(self._listeners)
+        if phase is Phase.RUNNING and new.url != was.url:
+            tunnel_started(self.tool, new.url)
+        elif phase not in _LIVE_PHASES and was.phase in _LIVE_PHASES:
+            tunnel_stopped(self.tool, str(fields.get("reason") or phase.value))
         for callback in listeners:
             self._call(callback, new)
 

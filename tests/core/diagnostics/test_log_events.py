@@ -95,3 +95,27 @@ def test_every_helper_writes_one_info_line_on_its_logger(log_file: Path, secret:
 def test_a_backslash_in_a_path_is_escaped_once(log_file: Path) -> None:
     log_events.delivery_rejected(404, "not-found", "/a\\b\x00")
     assert lines_of(log_file)[0].endswith("path /a\\\\b\\x00")
+
+
+def test_listener_stopped_and_forward_failed_lines(log_file: Path, secret: str) -> None:
+    log_events.listener_stopped("127.0.0.1", 8765)
+    log_events.forward_failed(7, f"http://user:{secret}@127.0.0.1:9/in?token={secret}", "cannot connect")
+    logged = lines_of(log_file)
+    assert len(logged) == 2
+    assert " INFO    inspector.listener " in logged[0]
+    assert logged[0].endswith("listener on 127.0.0.1:8765 stopped")
+    assert " WARNING inspector.forward " in logged[1]
+    assert logged[1].endswith(
+        "forwarding delivery 7 to http://user:[redacted]@127.0.0.1:9/in failed: cannot connect"
+    )
+    assert secret not in "\n".join(logged)
+
+
+def test_the_per_delivery_debug_line_is_built_only_when_debug_is_on(log_file: Path) -> None:
+    flags = ["duplicate", "Bad Flag\r\n"]
+    assert log_events.delivery_stored(3, 200, flags, "/hooks?q=1") == ""  # INFO: nothing built
+    setup_logging(verbose=True, log_file=log_file, command="listen")
+    line = log_events.delivery_stored(4, 200, flags, "/hooks?q=1")
+    assert line == "stored delivery 4: status 200, flags duplicate,other, path /hooks"
+    last = lines_of(log_file)[-1]
+    assert " DEBUG   inspector.listener " in last and last.endswith(line)

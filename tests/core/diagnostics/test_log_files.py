@@ -209,3 +209,21 @@ def test_handlers_added_before_ours_also_get_redacted_records(log_dir: Path, sec
     finally:
         logging.getLogger().removeHandler(earlier)
     assert earlier.lines == ["token [redacted]"]
+
+
+def test_the_log_rotates_at_its_real_size_limit(log_dir: Path) -> None:
+    from inspector.core.diagnostics.log_setup import MAX_BYTES
+
+    setup_logging(verbose=False, log_file=None, command="listen")
+    line = "y" * 1000
+    n = 0
+    while not (log_dir / "listen.log.1").exists():
+        log.info("record %d %s", n, line)
+        n += 1
+        assert n < 2 * MAX_BYTES // 1000, "no rollover after twice the limit"
+    rotated = (log_dir / "listen.log.1").stat().st_size
+    assert MAX_BYTES - 2000 < rotated <= MAX_BYTES  # rolled over just before passing the limit
+    log.info("after the rollover")
+    current = (log_dir / "listen.log").read_text()
+    assert f"record {n - 1} " in current and current.rstrip().endswith("after the rollover")
+    assert sorted(p.name for p in log_dir.iterdir()) == ["listen.log", "listen.log.1"]
