@@ -21,6 +21,9 @@ FLAG_METHOD_NOT_ALLOWED = "method_not_allowed"  # not POST (405)
 FLAG_TRUNCATED = "body_truncated"  # stored body was cut (rejected bodies keep 64 KiB)
 FLAG_RULE = "response_rule"  # our answer came from a user-set response rule
 FLAG_BAD_REQUEST = "bad_request"  # not valid HTTP/1.1 framing (target, headers, chunking) (400/431/5xx)
+# Received after an event that shares a reference with it, though its own time is earlier
+# (inspector/core/store/references.py): a settlement seen before its authorization.
+FLAG_OUT_OF_ORDER = "out_of_order"
 
 # Flags that mean "we did not accept this delivery".
 REJECTED_FLAGS = frozenset(

@@ -34,6 +34,18 @@ from inspector.core.store.connection import (
 )
 from inspector.core.store.filter_query import Filter, parse_filter
 from inspector.core.store.migrations import SchemaTooNewError, migrate
+from inspector.core.store.ref_index import (
+    RefRow,
+    backfill_batch,
+    backfill_pending,
+    delete_refs,
+    insert_refs,
+    latest_times,
+    out_of_order,
+    refs_of_seq,
+    seqs_with_ref,
+)
+from inspector.core.store.references import BodyRefs, body_refs
 
 SORTABLE = (
     "seq",
@@ -174,7 +186,10 @@ class EventStore:
         return self.insert_prepared(new_events, [prepare_row(e) for e in new_events])
 
     def insert_prepared(
-        self, new_events: Sequence[NewEvent], rows: Sequence[tuple[Any, ...]]
+        self,
+        new_events: Sequence[NewEvent],
+        rows: Sequence[tuple[Any, ...]],
+        refs: Sequence[BodyRefs] | None = None,
     ) -> list[StoredEvent]:
         """insert_many with rows already made by prepare_row (on the threads that received them).
 
@@ -182,11 +197,16 @@ class EventStore:
         every statement step; getting it back while request threads run costs up to a switch
         interval each time. So a batch is two steps in the common case: one lookup of earlier
         deliveries of its event_ids, one multi-row INSERT (a single statement is its own
-        transaction). Large batches (imports) go in chunks inside one explicit transaction.
+        transaction). Large batches (imports) go in chunks inside one explicit transaction, and so
+        does a batch whose bodies carry references (`refs`, from references.body_refs, made on the
+        request threads too; computed here when not given): their rows in the refs table commit
+        with the events.
         """
         if not new_events:
             return []
         n = len(new_events)
+        if refs is None:
+            refs = [body_refs(e.body) for e in new_events]
         with self._write_lock:
             conn = self._writer()
             accepted = [
@@ -205,15 +225,29 @@ class EventStore:
                     in_batch[i] = first_index[event_id]
                 else:
                     first_index[event_id] = i
+            # Only accepted first deliveries take part in ordering: a redelivery is the duplicate
+            # problem, and a rejected one was never handled.
+            ordered = [accepted[i] is not None and dup_of[i] is None and i not in in_batch for i in range(n)]
+            timed = [r if r.values and r.occurred_at is not None else None for r in refs]
+            late = [False] * n
+            if any(t is not None and o for t, o in zip(timed, ordered, strict=True)):
+                latest = latest_times(conn, (v for t in timed if t is not None for v in t.values))
+                late = out_of_order(timed, ordered, latest)
             params: list[Any] = []
+            added = [
+                (ev.FLAG_DUPLICATE + "," if dup_of[i] is not None else "")
+                + (ev.FLAG_OUT_OF_ORDER + "," if late[i] else "")
+                for i in range(n)
+            ]
             for i, row in enumerate(rows):
-                if dup_of[i] is None:
+                if not added[i]:
                     params.extend(row)
                 else:
-                    flags = row[_FLAGS_AT] + "duplicate,"
+                    flags = row[_FLAGS_AT] + added[i]
                     params.extend((*row[:_FLAGS_AT], flags, *row[_FLAGS_AT + 1 :]))
                 params.append(dup_of[i])
-            if n <= _CHUNK_ROWS and not in_batch:
+            has_refs = any(r.values for r in refs)
+            if n <= _CHUNK_ROWS and not in_batch and not has_refs:
                 last = int(conn.execute(INSERT_HEAD + ",".join([ROW_MARKS] * n), params).lastrowid or 0)
             else:
                 conn.execute("BEGIN IMMEDIATE")
@@ -232,13 +266,19 @@ class EventStore:
                         "UPDATE events SET duplicate_of = ?, flags = flags || 'duplicate,' WHERE seq = ?",
                         [(dup_of[i], first + i) for i in in_batch],
                     )
+                    ref_rows: list[RefRow] = [
+                        (v, first + i, r.occurred_at if ordered[i] else None)
+                        for i, r in enumerate(refs)
+                        for v in r.values
+                    ]
+                    insert_refs(conn, ref_rows)
                     conn.execute("COMMIT")
                 except BaseException:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
                     raise
         first = last - n + 1
-        return [_inserted(first + i, e, dup_of[i]) for i, e in enumerate(new_events)]
+        return [_inserted(first + i, e, dup_of[i], late[i]) for i, e in enumerate(new_events)]
 
     @staticmethod
     def _first_accepted(conn: sqlite3.Connection, event_ids: set[str]) -> dict[str, int]:
@@ -326,6 +366,7 @@ class EventStore:
                     where = f"seq IN ({marks}) AND pinned = 0"
                     deleted.extend(r[0] for r in conn.execute(f"SELECT seq FROM events WHERE {where}", chunk))
                     conn.execute(f"DELETE FROM events WHERE {where}", chunk)
+                delete_refs(conn, deleted)  # by the refs_seq index: a few rows per event
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -383,11 +424,31 @@ class EventStore:
         with self._write_lock:
             conn = self._writer()
             conn.execute("DELETE FROM events")
+            conn.execute("DELETE FROM refs")
+            conn.execute("UPDATE refs_backfill SET upto = 0")
             # Reclaim the space: a cleared history should not keep hundreds of MB of old bodies.
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.execute("VACUUM")
 
+    def backfill_refs(self, limit: int = 500) -> int:
+        """Index the references of up to `limit` rows stored before the refs table existed (newest
+        first, one short transaction); returns the highest seq still to do (0: all done)."""
+        if self.read_only:
+            return 0
+        if backfill_pending(self._conn()) <= 0:  # the common case: no write lock taken
+            return 0
+        with self._write_lock:
+            return backfill_batch(self._writer(), limit)
+
     # -- reading -------------------------------------------------------------------------------
+
+    def refs_of(self, seq: int) -> list[str]:
+        """The references (`id`/`*_id` values) of this event's body, sorted."""
+        return refs_of_seq(self._conn(), seq)
+
+    def seqs_with_ref(self, value: str, limit: int = 1000) -> tuple[int, ...]:
+        """Seqs of the events whose body carries `value` as a reference, oldest first."""
+        return seqs_with_ref(self._conn(), value, limit)
 
     def get(self, seq: int) -> StoredEvent | None:
         row = self._conn().execute(f"SELECT {FULL_SELECT} FROM events WHERE seq = ?", (seq,)).fetchone()
@@ -637,10 +698,12 @@ def _summaries_statement(seqs: Sequence[int]) -> tuple[str, tuple[object, ...]]:
     return f"SELECT {SUMMARY_SELECT} FROM events WHERE seq IN ({marks}) ORDER BY seq", tuple(seqs)
 
 
-def _inserted(seq: int, e: NewEvent, duplicate_of: int | None) -> StoredEvent:
+def _inserted(seq: int, e: NewEvent, duplicate_of: int | None, late: bool = False) -> StoredEvent:
     flags = e.flags
     if duplicate_of is not None and ev.FLAG_DUPLICATE not in flags:
         flags = (*flags, ev.FLAG_DUPLICATE)
+    if late:
+        flags = (*flags, ev.FLAG_OUT_OF_ORDER)
     return inserted_event(e, seq=seq, duplicate_of=duplicate_of, flags=flags)
 
 

@@ -40,8 +40,23 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 2: reserved for the learned payload shapes.
     "",
-    # 3: reserved for the references between events.
-    "",
+    # 3: the references between events (inspector/core/store/references.py): every `id`/`*_id`
+    # string of a body with the event's seq and its own time (NULL: no time, or not taken into
+    # account for ordering). (value, seq) is the key, so the table is the index `ref:` walks; seq
+    # has its own index for pruning. Rows stored before this migration are indexed afterwards in
+    # small batches, newest first (ref_index.backfill_batch), from refs_backfill.upto down to 0,
+    # so opening a big history does not wait for it.
+    """
+    CREATE TABLE refs (
+        value TEXT    NOT NULL,
+        seq   INTEGER NOT NULL,
+        at    REAL,
+        PRIMARY KEY (value, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX refs_seq ON refs (seq);
+    CREATE TABLE refs_backfill (upto INTEGER NOT NULL);
+    INSERT INTO refs_backfill (upto) SELECT COALESCE(MAX(seq), 0) FROM events;
+    """,
     # 4: a "Keep" mark on events the pruner must never delete (inspector/core/store/retention.py).
     # (pinned, seq) is what pruning walks: the oldest unpinned rows, and the n-th newest one, by
     # an index of a few bytes a row instead of the table with its bodies.

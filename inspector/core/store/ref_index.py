@@ -1,0 +1,121 @@
+"""The SQL of the `refs` table (migration 3): what the store writes at commit, deletes with its
+events, backfills for rows stored before the table existed, and reads for the related-events pane.
+
+Callers hold the store's write lock for every function that writes; none of them commits.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from inspector.core.store.references import BodyRefs, body_refs
+
+# Rows per multi-row INSERT: 3 variables a row, under the 999 bound variables of older builds.
+_INSERT_ROWS = 300
+_IN_CHUNK = 500
+
+RefRow = tuple[str, int, float | None]  # value, seq, at
+
+
+def latest_times(conn: sqlite3.Connection, values: Iterable[str]) -> dict[str, float]:
+    """value -> the latest own time among the stored events that carry it (those that have one)."""
+    wanted = list(dict.fromkeys(values))
+    found: dict[str, float] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(
+            f"SELECT value, MAX(at) FROM refs WHERE value IN ({marks}) AND at IS NOT NULL GROUP BY value",
+            chunk,
+        )
+        found.update((v, float(t)) for v, t in rows if t is not None)
+    return found
+
+
+def out_of_order(
+    refs: Sequence[BodyRefs | None], ordered: Sequence[bool], latest: dict[str, float]
+) -> list[bool]:
+    """Per event of a batch (in received order): whether an event received before it that shares
+    one of its references says it happened later. Only events with `ordered[i]` (accepted, first
+    deliveries) take part, as the judged and as the earlier ones; `latest` is updated in place."""
+    flags: list[bool] = []
+    for r, take_part in zip(refs, ordered, strict=True):
+        at = r.occurred_at if r is not None and take_part else None
+        if at is None or r is None:
+            flags.append(False)
+            continue
+        flags.append(any(latest.get(v, at) > at for v in r.values))
+        for v in r.values:
+            if latest.get(v, at) <= at:
+                latest[v] = at
+    return flags
+
+
+def insert_refs(conn: sqlite3.Connection, rows: Sequence[RefRow]) -> None:
+    for start in range(0, len(rows), _INSERT_ROWS):
+        chunk = rows[start : start + _INSERT_ROWS]
+        params = [x for row in chunk for x in row]
+        # OR IGNORE: a backfill may meet a row that a commit indexed meanwhile.
+        conn.execute(
+            "INSERT OR IGNORE INTO refs (value, seq, at) VALUES " + ",".join(["(?,?,?)"] * len(chunk)), params
+        )
+
+
+def delete_refs(conn: sqlite3.Connection, seqs: Sequence[int]) -> None:
+    for start in range(0, len(seqs), _IN_CHUNK):
+        chunk = seqs[start : start + _IN_CHUNK]
+        conn.execute(f"DELETE FROM refs WHERE seq IN ({','.join('?' * len(chunk))})", chunk)
+
+
+def backfill_pending(conn: sqlite3.Connection) -> int:
+    """The highest seq still to be indexed (0: none)."""
+    row = conn.execute("SELECT upto FROM refs_backfill").fetchone()
+    return int(row[0]) if row else 0
+
+
+def backfill_batch(conn: sqlite3.Connection, limit: int) -> int:
+    """Index up to `limit` rows stored before the refs table, newest first, in one transaction;
+    returns the highest seq still to be indexed after it (0: done)."""
+    upto = backfill_pending(conn)
+    if upto <= 0:
+        return 0
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        rows = conn.execute(
+            "SELECT seq, body, status, duplicate_of FROM events WHERE seq <= ? ORDER BY seq DESC LIMIT ?",
+            (upto, limit),
+        ).fetchall()
+        found: list[RefRow] = []
+        for seq, body, status, duplicate_of in rows:
+            refs = body_refs(bytes(body))
+            # The same rule as at commit: only accepted first deliveries carry a time.
+            at = refs.occurred_at if 200 <= status < 300 and duplicate_of is None else None
+            found.extend((v, int(seq), at) for v in refs.values)
+        insert_refs(conn, found)
+        left = int(rows[-1][0]) - 1 if len(rows) == limit else 0
+        conn.execute("UPDATE refs_backfill SET upto = ?", (left,))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return left
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """One reference of an event and the seqs of every stored event that carries it, oldest first."""
+
+    value: str
+    seqs: tuple[int, ...]
+
+
+def refs_of_seq(conn: sqlite3.Connection, seq: int) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT value FROM refs WHERE seq = ? ORDER BY value", (seq,))]
+
+
+def seqs_with_ref(conn: sqlite3.Connection, value: str, limit: int) -> tuple[int, ...]:
+    rows = conn.execute("SELECT seq FROM refs WHERE value = ? ORDER BY seq LIMIT ?", (value, limit))
+    return tuple(int(r[0]) for r in rows)
