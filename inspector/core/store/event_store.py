@@ -38,11 +38,13 @@ from inspector.core.store.ref_index import (
     RefRow,
     backfill_batch,
     backfill_pending,
+    count_with_ref,
     delete_refs,
     insert_refs,
     latest_times,
     out_of_order,
     refs_of_seq,
+    seqs_around,
     seqs_with_ref,
 )
 from inspector.core.store.references import BodyRefs, body_refs
@@ -449,6 +451,13 @@ class EventStore:
     def seqs_with_ref(self, value: str, limit: int = 1000) -> tuple[int, ...]:
         """Seqs of the events whose body carries `value` as a reference, oldest first."""
         return seqs_with_ref(self._conn(), value, limit)
+
+    def seqs_near_ref(self, value: str, seq: int, each_side: int = 50) -> tuple[int, ...]:
+        """Seqs carrying `value` around `seq` (up to `each_side` before and from it on), oldest first."""
+        return seqs_around(self._conn(), value, seq, each_side)
+
+    def count_with_ref(self, value: str) -> int:
+        return count_with_ref(self._conn(), value)
 
     def get(self, seq: int) -> StoredEvent | None:
         row = self._conn().execute(f"SELECT {FULL_SELECT} FROM events WHERE seq = ?", (seq,)).fetchone()

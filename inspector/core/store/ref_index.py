@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from inspector.core.store.references import BodyRefs, body_refs
 
@@ -104,14 +103,6 @@ def backfill_batch(conn: sqlite3.Connection, limit: int) -> int:
     return left
 
 
-@dataclass(frozen=True, slots=True)
-class Related:
-    """One reference of an event and the seqs of every stored event that carries it, oldest first."""
-
-    value: str
-    seqs: tuple[int, ...]
-
-
 def refs_of_seq(conn: sqlite3.Connection, seq: int) -> list[str]:
     return [r[0] for r in conn.execute("SELECT value FROM refs WHERE seq = ? ORDER BY value", (seq,))]
 
@@ -119,3 +110,19 @@ def refs_of_seq(conn: sqlite3.Connection, seq: int) -> list[str]:
 def seqs_with_ref(conn: sqlite3.Connection, value: str, limit: int) -> tuple[int, ...]:
     rows = conn.execute("SELECT seq FROM refs WHERE value = ? ORDER BY seq LIMIT ?", (value, limit))
     return tuple(int(r[0]) for r in rows)
+
+
+def seqs_around(conn: sqlite3.Connection, value: str, seq: int, each_side: int) -> tuple[int, ...]:
+    """Up to `each_side` seqs carrying `value` before `seq` and as many from it on, oldest first."""
+    before = conn.execute(
+        "SELECT seq FROM refs WHERE value = ? AND seq < ? ORDER BY seq DESC LIMIT ?", (value, seq, each_side)
+    ).fetchall()
+    after = conn.execute(
+        "SELECT seq FROM refs WHERE value = ? AND seq >= ? ORDER BY seq LIMIT ?", (value, seq, each_side)
+    ).fetchall()
+    return tuple(int(r[0]) for r in reversed(before)) + tuple(int(r[0]) for r in after)
+
+
+def count_with_ref(conn: sqlite3.Connection, value: str) -> int:
+    (n,) = conn.execute("SELECT COUNT(*) FROM refs WHERE value = ?", (value,)).fetchone()
+    return int(n)
