@@ -38,7 +38,7 @@ def offset(seconds: float) -> str:
 
 
 def caption(group: RefGroup) -> str:
-    """"transaction txn_1: authorized 12:00:01 → settled +2 d 03:12 → refunded +1.0 s"."""
+    """ "transaction txn_1: authorized 12:00:01 → settled +2 d 03:12 → refunded +1.0 s"."""
     parts: list[str] = []
     for i, step in enumerate(group.steps[:CAPTION_STEPS]):
         when = clock(step.received_at) if i == 0 or step.gap_s is None else offset(step.gap_s)
