@@ -46,6 +46,10 @@ _FLAG_SENTENCES: dict[str, str] = {
         "<b>Wrong method:</b> only POST is a delivery, so we answered 405 with Allow: POST."
     ),
     ev.FLAG_RULE: "<b>Response rule:</b> our answer came from a response rule you set.",
+    ev.FLAG_OUT_OF_ORDER: (
+        "<b>Out of order:</b> an event that shares an id with this one arrived earlier although it "
+        "says it happened later (see the Related tab)."
+    ),
 }
 
 
