@@ -6,6 +6,7 @@ Callers hold the store's write lock for every function that writes; none of them
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 
@@ -19,18 +20,19 @@ RefRow = tuple[str, int, float | None]  # value, seq, at
 
 
 def latest_times(conn: sqlite3.Connection, values: Iterable[str]) -> dict[str, float]:
-    """value -> the latest own time among the stored events that carry it (those that have one)."""
+    """value -> the latest own time among the stored events that carry it (those that have one).
+
+    One statement for the whole batch (the values as one JSON array), each value's MAX one step
+    of the (value, at) index: a statement per value would hand the GIL back and forth per value.
+    """
     wanted = list(dict.fromkeys(values))
-    found: dict[str, float] = {}
-    for start in range(0, len(wanted), _IN_CHUNK):
-        chunk = wanted[start : start + _IN_CHUNK]
-        marks = ",".join("?" * len(chunk))
-        rows = conn.execute(
-            f"SELECT value, MAX(at) FROM refs WHERE value IN ({marks}) AND at IS NOT NULL GROUP BY value",
-            chunk,
-        )
-        found.update((v, float(t)) for v, t in rows if t is not None)
-    return found
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        "SELECT j.value, (SELECT MAX(at) FROM refs WHERE value = j.value) FROM json_each(?) AS j",
+        (json.dumps(wanted),),
+    )
+    return {v: float(t) for v, t in rows if t is not None}
 
 
 def out_of_order(
