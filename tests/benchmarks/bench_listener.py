@@ -2,6 +2,9 @@
 
     python tests/benchmarks/bench_listener.py [--seconds 8] [--connections 8] [--rounds 2]
 
+Also runs our listener with the indexing of references (refs table, out_of_order) turned off, on
+its own store, and prints the ratio with/without: what indexing every id of a body costs.
+
 Both servers get the same ~1 KB card-transaction delivery from the same load generator (wrk when
 installed, else a Python client), rounds alternating so machine noise hits both. Prints
 requests/s, p50/p99 latency and the ratio ours/bare, then checks that every delivery we
@@ -218,6 +221,26 @@ def run_python_client(url: str, seconds: int, connections: int) -> dict[str, flo
     }
 
 
+def run_without_refs(
+    store: EventStore, tokens: Any, load: Callable[..., dict[str, float]], opts: Any
+) -> dict[str, float]:
+    """Our listener as it was before references: no body is searched for ids at commit."""
+    from inspector.core.store import batch_writer
+    from inspector.core.store.references import NO_REFS
+
+    real = batch_writer.body_refs
+    batch_writer.body_refs = lambda _body: NO_REFS  # type: ignore[assignment]
+    try:
+        listener = Listener(store, ListenerConfig(port=0), tokens)
+        listener.start()
+        urllib.request.urlopen(listener.url + "/_inspector/health").read()
+        result = load(listener.url, opts.seconds, opts.connections)
+        listener.stop()
+    finally:
+        batch_writer.body_refs = real  # type: ignore[assignment]
+    return result
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=int, default=8)
@@ -229,9 +252,10 @@ def main() -> int:
         f"load generator: {'wrk -t1' if load is run_wrk else 'python threads'}, "
         f"{opts.connections} connections, {opts.seconds} s per run, {opts.rounds} rounds"
     )
-    bare_runs, ceiling_runs, ours_runs = [], [], []
-    with tempfile.TemporaryDirectory() as tmp:
+    bare_runs, ceiling_runs, ours_runs, norefs_runs = [], [], [], []
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as tmp_norefs:
         store = EventStore.open(Path(tmp))
+        store_norefs = EventStore.open(Path(tmp_norefs))
         acked = 0
         for r in range(opts.rounds):
             bare = QuietBare()
@@ -255,10 +279,14 @@ def main() -> int:
             listener.stop()
             ours_runs.append(result)
             acked += result["requests"] - result["non2xx"] - result["socket_errors"]
+
+            norefs_runs.append(run_without_refs(store_norefs, tokens, load, opts))
             print(
                 f"round {r + 1}: bare {bare_runs[-1]['rps']:.0f} req/s, our server alone "
-                f"{ceiling_runs[-1]['rps']:.0f} req/s, ours {result['rps']:.0f} req/s"
+                f"{ceiling_runs[-1]['rps']:.0f} req/s, ours {result['rps']:.0f} req/s, "
+                f"ours without references {norefs_runs[-1]['rps']:.0f} req/s"
             )
+        store_norefs.close()
         stored_ok = store.count("status:2xx")
         integrity = store.integrity_check()
         store.close()
@@ -273,10 +301,15 @@ def main() -> int:
         ("bare Werkzeug (reads body, closes each)", bare_runs),
         ("our server, handler that only reads the body", ceiling_runs),
         ("webhook-inspector listener (commit before 2xx)", ours_runs),
+        ("the same without indexing references", norefs_runs),
     ):
         print(f"{name:<44}{med(runs, 'rps'):>10.0f}{med(runs, 'p50_ms'):>10.2f}{med(runs, 'p99_ms'):>10.2f}")
     print(f"ratio ours/bare Werkzeug: {ours_rps / bare_rps:.2f}  (goal >= 1.0)")
     print(f"ratio ours/our server alone: {ours_rps / ceiling_rps:.2f}  (goal >= 0.8)")
+    print(
+        f"ratio with/without indexing references: {ours_rps / med(norefs_runs, 'rps'):.2f}"
+        f"  (p99 {med(ours_runs, 'p99_ms'):.1f} ms vs {med(norefs_runs, 'p99_ms'):.1f} ms)"
+    )
     print(f"p99 acknowledgement: {med(ours_runs, 'p99_ms'):.1f} ms  (goal < 20 ms)")
     print(
         f"acknowledged (2xx) by wrk's count: {acked}; committed 2xx rows in the store: {stored_ok}; "
