@@ -225,11 +225,13 @@ def run_without_refs(
     store: EventStore, tokens: Any, load: Callable[..., dict[str, float]], opts: Any
 ) -> dict[str, float]:
     """Our listener as it was before references: no body is searched for ids at commit."""
-    from inspector.core.store import batch_writer
+    from inspector.core.store import columns
     from inspector.core.store.references import NO_REFS
 
-    real = batch_writer.body_refs
-    batch_writer.body_refs = lambda _body: NO_REFS  # type: ignore[assignment]
+    # prepare_row (on the request threads) finds no reference: no refs column, no trigger work,
+    # no lookup of latest times at commit.
+    real = columns.body_refs
+    columns.body_refs = lambda _body: NO_REFS  # type: ignore[assignment]
     try:
         listener = Listener(store, ListenerConfig(port=0), tokens)
         listener.start()
@@ -237,7 +239,7 @@ def run_without_refs(
         result = load(listener.url, opts.seconds, opts.connections)
         listener.stop()
     finally:
-        batch_writer.body_refs = real  # type: ignore[assignment]
+        columns.body_refs = real  # type: ignore[assignment]
     return result
 
 

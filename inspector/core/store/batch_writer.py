@@ -17,7 +17,6 @@ from sqlite3 import OperationalError
 from inspector.core.events import NewEvent, StoredEvent
 from inspector.core.store.columns import prepare_row
 from inspector.core.store.event_store import EventStore
-from inspector.core.store.references import body_refs
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +33,11 @@ class CommitTimeoutError(RuntimeError):
 
 
 class _Pending:
-    __slots__ = ("error", "event", "promoted", "refs", "result", "row", "wake")
+    __slots__ = ("error", "event", "promoted", "result", "row", "wake")
 
     def __init__(self, event: NewEvent) -> None:
         self.event = event
         self.row = prepare_row(event)  # on the request's own thread, not in the serial commit
-        self.refs = body_refs(event.body)  # the body's references: parsed here for the same reason
         self.result: StoredEvent | None = None
         self.error: BaseException | None = None
         self.promoted = False
@@ -139,9 +137,7 @@ class BatchWriter:
     def _commit(self, batch: list[_Pending]) -> list[StoredEvent]:
         """Commit `batch`, fill each item's result or error; returns what was stored."""
         try:
-            stored = self._store.insert_prepared(
-                [p.event for p in batch], [p.row for p in batch], [p.refs for p in batch]
-            )
+            stored = self._store.insert_prepared([p.event for p in batch], [p.row for p in batch])
         except Exception as exc:  # any failure to commit -> these waiters answer 503
             log.error("could not store %d deliveries: %s", len(batch), exc)
             for p in batch:

@@ -35,19 +35,18 @@ from inspector.core.store.connection import (
 from inspector.core.store.filter_query import Filter, parse_filter
 from inspector.core.store.migrations import SchemaTooNewError, migrate
 from inspector.core.store.ref_index import (
-    RefRow,
+    LATEST_TIMES_SQL,
     backfill_batch,
     backfill_pending,
     count_with_ref,
     delete_refs,
-    insert_refs,
     latest_times,
     out_of_order,
     refs_of_seq,
     seqs_around,
     seqs_with_ref,
 )
-from inspector.core.store.references import BodyRefs, body_refs
+from inspector.core.store.references import decode_refs
 
 SORTABLE = (
     "seq",
@@ -60,6 +59,7 @@ SORTABLE = (
     "body_size",
 )
 _FLAGS_AT = PREPARED_AT["flags"]
+_REFS_AT = PREPARED_AT["refs"]
 # What makes two rows the same delivery (an import of an export of this history): compared as stored.
 _SAME_DELIVERY = ("method", "path", "query", "headers", "body", "status")
 _SAME_AT = tuple(PREPARED_AT[name] for name in _SAME_DELIVERY)
@@ -191,30 +191,29 @@ class EventStore:
         self,
         new_events: Sequence[NewEvent],
         rows: Sequence[tuple[Any, ...]],
-        refs: Sequence[BodyRefs] | None = None,
     ) -> list[StoredEvent]:
         """insert_many with rows already made by prepare_row (on the threads that received them).
 
         Under load this is the one serial step, and CPython's sqlite3 lets go of the GIL around
         every statement step; getting it back while request threads run costs up to a switch
         interval each time. So a batch is two steps in the common case: one lookup of earlier
-        deliveries of its event_ids, one multi-row INSERT (a single statement is its own
-        transaction). Large batches (imports) go in chunks inside one explicit transaction, and so
-        does a batch whose bodies carry references (`refs`, from references.body_refs, made on the
-        request threads too; computed here when not given): their rows in the refs table commit
-        with the events.
+        deliveries of its event_ids and of the latest times of its references, one multi-row
+        INSERT (a single statement is its own transaction; the refs trigger of migration 3 indexes
+        the references inside it). Large batches (imports) go in chunks inside one explicit
+        transaction.
         """
         if not new_events:
             return []
         n = len(new_events)
-        if refs is None:
-            refs = [body_refs(e.body) for e in new_events]
+        refs = [decode_refs(row[_REFS_AT]) for row in rows]
+        timed = [r if r.values and r.occurred_at is not None else None for r in refs]
         with self._write_lock:
             conn = self._writer()
             accepted = [
                 e.event_id if e.event_id is not None and 200 <= e.status < 300 else None for e in new_events
             ]
-            earlier = self._first_accepted(conn, {i for i in accepted if i is not None})
+            values = {v for t in timed if t is not None for v in t.values}
+            earlier, latest = self._earlier(conn, {i for i in accepted if i is not None}, values)
             dup_of: list[int | None] = [None] * n
             in_batch: dict[int, int] = {}  # row index -> index of the first row with its event_id
             first_index: dict[str, int] = {}
@@ -230,11 +229,7 @@ class EventStore:
             # Only accepted first deliveries take part in ordering: a redelivery is the duplicate
             # problem, and a rejected one was never handled.
             ordered = [accepted[i] is not None and dup_of[i] is None and i not in in_batch for i in range(n)]
-            timed = [r if r.values and r.occurred_at is not None else None for r in refs]
-            late = [False] * n
-            if any(t is not None and o for t, o in zip(timed, ordered, strict=True)):
-                latest = latest_times(conn, (v for t in timed if t is not None for v in t.values))
-                late = out_of_order(timed, ordered, latest)
+            late = out_of_order(timed, ordered, latest) if values else [False] * n
             params: list[Any] = []
             added = [
                 (ev.FLAG_DUPLICATE + "," if dup_of[i] is not None else "")
@@ -248,8 +243,7 @@ class EventStore:
                     flags = row[_FLAGS_AT] + added[i]
                     params.extend((*row[:_FLAGS_AT], flags, *row[_FLAGS_AT + 1 :]))
                 params.append(dup_of[i])
-            has_refs = any(r.values for r in refs)
-            if n <= _CHUNK_ROWS and not in_batch and not has_refs:
+            if n <= _CHUNK_ROWS and not in_batch:
                 last = int(conn.execute(INSERT_HEAD + ",".join([ROW_MARKS] * n), params).lastrowid or 0)
             else:
                 conn.execute("BEGIN IMMEDIATE")
@@ -268,12 +262,13 @@ class EventStore:
                         "UPDATE events SET duplicate_of = ?, flags = flags || 'duplicate,' WHERE seq = ?",
                         [(dup_of[i], first + i) for i in in_batch],
                     )
-                    ref_rows: list[RefRow] = [
-                        (v, first + i, r.occurred_at if ordered[i] else None)
-                        for i, r in enumerate(refs)
-                        for v in r.values
-                    ]
-                    insert_refs(conn, ref_rows)
+                    # Their refs rows were written by the trigger before they were known to be
+                    # duplicates: a duplicate keeps no time (it takes no part in ordering).
+                    unordered = [first + i for i in in_batch]
+                    for start in range(0, len(unordered), _IN_CHUNK):
+                        chunk = unordered[start : start + _IN_CHUNK]
+                        marks = ",".join("?" * len(chunk))
+                        conn.execute(f"UPDATE refs SET at = NULL WHERE seq IN ({marks})", chunk)
                     conn.execute("COMMIT")
                 except BaseException:
                     if conn.in_transaction:
@@ -281,6 +276,28 @@ class EventStore:
                     raise
         first = last - n + 1
         return [_inserted(first + i, e, dup_of[i], late[i]) for i, e in enumerate(new_events)]
+
+    @classmethod
+    def _earlier(
+        cls, conn: sqlite3.Connection, event_ids: set[str], values: set[str]
+    ) -> tuple[dict[str, int], dict[str, float]]:
+        """(event_id -> seq of its first accepted delivery, reference -> its latest stored time):
+        one statement for a listener's batch, so the commit path pays one GIL hand-off for both."""
+        if not values:
+            return cls._first_accepted(conn, event_ids), {}
+        if not event_ids or len(event_ids) > _CHUNK_ROWS:
+            return cls._first_accepted(conn, event_ids), latest_times(conn, values)
+        ids = list(event_ids)
+        marks = ",".join("?" * len(ids))
+        rows = conn.execute(
+            f"SELECT 0, event_id, MIN(seq) FROM events WHERE event_id IN ({marks})"
+            " AND +status BETWEEN 200 AND 299 GROUP BY event_id"
+            f" UNION ALL {LATEST_TIMES_SQL}",
+            (*ids, json.dumps(sorted(values))),
+        ).fetchall()
+        first = {v: int(x) for kind, v, x in rows if kind == 0}
+        latest = {v: float(x) for kind, v, x in rows if kind == 1 and x is not None}
+        return first, latest
 
     @staticmethod
     def _first_accepted(conn: sqlite3.Connection, event_ids: set[str]) -> dict[str, int]:

@@ -47,7 +47,10 @@ MIGRATIONS: tuple[str, ...] = (
     # in one index step however many events carry it (a card used 100,000 times). Rows stored
     # before this migration are indexed afterwards in small batches, newest first
     # (ref_index.backfill_batch), from refs_backfill.upto down to 0, so opening a big history
-    # does not wait for it.
+    # does not wait for it. The trigger fills refs from the new row's `refs` column (a small
+    # JSON array made on the request thread) inside the INSERT itself: a commit stays one
+    # statement, and each extra statement under load costs a GIL hand-off of up to milliseconds.
+    # Only accepted first deliveries keep their time (a duplicate's own at is NULL).
     """
     CREATE TABLE refs (
         value TEXT    NOT NULL,
@@ -59,6 +62,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX refs_value_at ON refs (value, at);
     CREATE TABLE refs_backfill (upto INTEGER NOT NULL);
     INSERT INTO refs_backfill (upto) SELECT COALESCE(MAX(seq), 0) FROM events;
+    ALTER TABLE events ADD COLUMN refs TEXT;
+    CREATE TRIGGER events_refs AFTER INSERT ON events WHEN NEW.refs IS NOT NULL BEGIN
+        INSERT OR IGNORE INTO refs (value, seq, at)
+        SELECT j.value, NEW.seq,
+               CASE WHEN NEW.duplicate_of IS NULL AND NEW.status BETWEEN 200 AND 299
+                    THEN json_extract(NEW.refs, '$[0]') END
+        FROM json_each(NEW.refs) AS j WHERE j.key > 0;
+    END;
     """,
     # 4: a "Keep" mark on events the pruner must never delete (inspector/core/store/retention.py).
     # (pinned, seq) is what pruning walks: the oldest unpinned rows, and the n-th newest one, by
@@ -71,9 +82,30 @@ MIGRATIONS: tuple[str, ...] = (
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# Slots that were still empty placeholders in releases that already had later slots: a database
+# made by one of those is past the slot's number without its schema. migrate() runs such a slot
+# again when the table it creates is missing (slot number -> that table).
+LATE_SLOTS: dict[int, str] = {3: "refs"}
+
 
 class SchemaTooNewError(RuntimeError):
     pass
+
+
+def statements(script: str) -> list[str]:
+    """The statements of a migration, split at the semicolons that end one (a trigger's body has
+    semicolons of its own)."""
+    found: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                found.append(pending)
+            pending = ""
+    if pending.strip(" \n;"):
+        found.append(pending)
+    return found
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -88,12 +120,22 @@ def migrate(conn: sqlite3.Connection) -> int:
         conn.execute("BEGIN IMMEDIATE")
         try:
             # executescript would COMMIT the open transaction first; run statements one by one.
-            for statement in MIGRATIONS[version].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            for statement in statements(MIGRATIONS[version]):
+                conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version + 1}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+    for slot, table in LATE_SLOTS.items():
+        exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+        if exists.fetchone() is None:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in statements(MIGRATIONS[slot - 1]):
+                    conn.execute(statement)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
     return current

@@ -127,3 +127,18 @@ def parse_time(value: Any) -> float | None:
     if not math.isfinite(number) or number < 0:
         return None
     return number / 1000.0 if number >= _EPOCH_MS_FROM else number
+
+
+def encode_refs(refs: BodyRefs) -> str | None:
+    """The events.refs column: `[occurred_at, value, …]` as JSON, None when there is no value.
+    The refs trigger (migration 3) turns it into rows of the refs table in the INSERT itself."""
+    if not refs.values:
+        return None
+    return json.dumps([refs.occurred_at, *refs.values], ensure_ascii=False)
+
+
+def decode_refs(text: str | None) -> BodyRefs:
+    if not text:
+        return NO_REFS
+    at, *values = json.loads(text)
+    return BodyRefs(tuple(values), at)

@@ -163,3 +163,27 @@ def test_the_retention_thread_backfills_an_old_history(tmp_path: Path) -> None:
     finally:
         worker.stop()
         store.close()
+
+
+def test_a_history_made_while_slot_3_was_empty_gains_the_refs(tmp_path: Path) -> None:
+    # Releases with the Keep mark (slot 4) had an empty slot 3: their databases are at version 4
+    # without a refs table, and commits would fail without it.
+    conn = sqlite3.connect(tmp_path / DB_FILENAME)
+    conn.executescript(MIGRATIONS[0] + MIGRATIONS[3])
+    body = json.dumps({"data": {"transaction_id": "txn_v4"}}).encode()
+    conn.execute(
+        "INSERT INTO events (received_at, method, path, headers, body, body_size, status)"
+        " VALUES (1, 'POST', '/h', '[]', ?, ?, 200)",
+        (body, len(body)),
+    )
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    store = EventStore.open(tmp_path)
+    try:
+        [new] = store.insert_many([step("e1", "txn_v4", 1)])
+        while store.backfill_refs():
+            pass
+        assert [e.seq for e in store.query("ref:txn_v4")] == [new.seq, 1]
+    finally:
+        store.close()
