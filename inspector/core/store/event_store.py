@@ -383,9 +383,10 @@ class EventStore:
                     chunk = seqs[start : start + _IN_CHUNK]
                     marks = ",".join("?" * len(chunk))
                     where = f"seq IN ({marks}) AND pinned = 0"
-                    deleted.extend(r[0] for r in conn.execute(f"SELECT seq FROM events WHERE {where}", chunk))
+                    found = conn.execute(f"SELECT seq, refs FROM events WHERE {where}", chunk).fetchall()
+                    deleted.extend(r[0] for r in found)
+                    delete_refs(conn, found)  # by the refs key, from each event's refs column
                     conn.execute(f"DELETE FROM events WHERE {where}", chunk)
-                delete_refs(conn, deleted)  # by the refs_seq index: a few rows per event
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:

@@ -42,9 +42,9 @@ MIGRATIONS: tuple[str, ...] = (
     "",
     # 3: the references between events (inspector/core/store/references.py): every `id`/`*_id`
     # string of a body with the event's seq and its own time (NULL: no time, or not taken into
-    # account for ordering). (value, seq) is the key, so the table is the index `ref:` walks; seq
-    # has its own index for pruning; (value, at) answers "the latest time of this value" at commit
-    # in one index step however many events carry it (a card used 100,000 times). Rows stored
+    # account for ordering). (value, seq) is the key, so the table is the index `ref:` walks, and
+    # its only index: every index more is a b-tree write per reference at commit. Pruning finds
+    # an event's rows by that key from the event's `refs` column. Rows stored
     # before this migration are indexed afterwards in small batches, newest first
     # (ref_index.backfill_batch), from refs_backfill.upto down to 0, so opening a big history
     # does not wait for it. The trigger fills refs from the new row's `refs` column (a small
@@ -58,8 +58,6 @@ MIGRATIONS: tuple[str, ...] = (
         at    REAL,
         PRIMARY KEY (value, seq)
     ) WITHOUT ROWID;
-    CREATE INDEX refs_seq ON refs (seq);
-    CREATE INDEX refs_value_at ON refs (value, at);
     CREATE TABLE refs_backfill (upto INTEGER NOT NULL);
     INSERT INTO refs_backfill (upto) SELECT COALESCE(MAX(seq), 0) FROM events;
     ALTER TABLE events ADD COLUMN refs TEXT;

@@ -10,7 +10,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 
-from inspector.core.store.references import BodyRefs, body_refs
+from inspector.core.store.references import BodyRefs, body_refs, decode_refs, encode_refs
 
 # Rows per multi-row INSERT: 3 variables a row, under the 999 bound variables of older builds.
 _INSERT_ROWS = 300
@@ -19,8 +19,14 @@ _IN_CHUNK = 500
 RefRow = tuple[str, int, float | None]  # value, seq, at
 # (1, value, its latest time) for each value of a JSON array; the 1 tells these rows from the
 # event_id lookup's in EventStore._earlier's UNION.
+# The latest of the newest LATEST_WINDOW events carrying a value, by the primary key in seq order
+# (no index on `at` to keep up at commit): a step counts as out of order against the later steps
+# that arrived before it, and those are among the newest of their value unless more than this
+# many events of the same card or cardholder arrived in between.
+LATEST_WINDOW = 1000
 LATEST_TIMES_SQL = (
-    "SELECT 1, j.value, (SELECT MAX(at) FROM refs WHERE value = j.value) FROM json_each(?) AS j"
+    "SELECT 1, j.value, (SELECT MAX(at) FROM (SELECT at FROM refs WHERE value = j.value"
+    f" ORDER BY seq DESC LIMIT {LATEST_WINDOW})) FROM json_each(?) AS j"
 )
 
 
@@ -66,10 +72,10 @@ def insert_refs(conn: sqlite3.Connection, rows: Sequence[RefRow]) -> None:
         )
 
 
-def delete_refs(conn: sqlite3.Connection, seqs: Sequence[int]) -> None:
-    for start in range(0, len(seqs), _IN_CHUNK):
-        chunk = seqs[start : start + _IN_CHUNK]
-        conn.execute(f"DELETE FROM refs WHERE seq IN ({','.join('?' * len(chunk))})", chunk)
+def delete_refs(conn: sqlite3.Connection, deleted: Sequence[tuple[int, str | None]]) -> None:
+    """Delete the refs rows of these events, given as (seq, their `refs` column), by the key."""
+    keys = [(value, seq) for seq, text in deleted for value in decode_refs(text).values]
+    conn.executemany("DELETE FROM refs WHERE value = ? AND seq = ?", keys)
 
 
 def backfill_pending(conn: sqlite3.Connection) -> int:
@@ -91,12 +97,18 @@ def backfill_batch(conn: sqlite3.Connection, limit: int) -> int:
             (upto, limit),
         ).fetchall()
         found: list[RefRow] = []
+        columns: list[tuple[str, int]] = []
         for seq, body, status, duplicate_of in rows:
             refs = body_refs(bytes(body))
             # The same rule as at commit: only accepted first deliveries carry a time.
             at = refs.occurred_at if 200 <= status < 300 and duplicate_of is None else None
             found.extend((v, int(seq), at) for v in refs.values)
+            text = encode_refs(refs)
+            if text is not None:
+                columns.append((text, int(seq)))
         insert_refs(conn, found)
+        # The events' own refs column, as a commit writes it: what pruning deletes their rows by.
+        conn.executemany("UPDATE events SET refs = ? WHERE seq = ?", columns)
         left = int(rows[-1][0]) - 1 if len(rows) == limit else 0
         conn.execute("UPDATE refs_backfill SET upto = ?", (left,))
         conn.execute("COMMIT")
@@ -108,7 +120,9 @@ def backfill_batch(conn: sqlite3.Connection, limit: int) -> int:
 
 
 def refs_of_seq(conn: sqlite3.Connection, seq: int) -> list[str]:
-    return [r[0] for r in conn.execute("SELECT value FROM refs WHERE seq = ? ORDER BY value", (seq,))]
+    """From the event's refs column (the refs table has no index by seq); [] before its backfill."""
+    row = conn.execute("SELECT refs FROM events WHERE seq = ?", (seq,)).fetchone()
+    return sorted(decode_refs(row[0]).values) if row else []
 
 
 def seqs_with_ref(conn: sqlite3.Connection, value: str, limit: int) -> tuple[int, ...]:

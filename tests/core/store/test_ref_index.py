@@ -131,6 +131,11 @@ def test_a_history_from_before_the_refs_table_is_backfilled_newest_first(tmp_pat
             pass
         assert [e.seq for e in store.query("ref:txn_old", descending=False)] == [1, 2, 3, 4, 5, 6, 7, new.seq]
         assert store.backfill_refs() == 0
+        assert store.refs_of(3) == ["e2", "txn_old"]
+        # Pruned, a backfilled event takes its refs rows with it.
+        assert store.delete_unpinned([1, 2, 3]) == [1, 2, 3]
+        assert [e.seq for e in store.query("ref:txn_old", descending=False)] == [4, 5, 6, 7, new.seq]
+        assert {seq for _v, seq in ref_rows(store)} == {4, 5, 6, 7, new.seq}
     finally:
         store.close()
     conn = sqlite3.connect(tmp_path / DB_FILENAME)
