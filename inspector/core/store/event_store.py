@@ -36,6 +36,7 @@ from inspector.core.store.filter_query import Filter, parse_filter
 from inspector.core.store.migrations import SchemaTooNewError, migrate
 from inspector.core.store.ref_index import (
     LATEST_TIMES_SQL,
+    LatestTimes,
     backfill_batch,
     backfill_pending,
     count_with_ref,
@@ -109,6 +110,9 @@ class EventStore:
         self._write_lock = threading.Lock()
         self._write_conn: sqlite3.Connection | None = None
         self._checks: set[sqlite3.Connection] = set()  # quick_check connections, interrupted by close()
+        # reference -> the latest own time of the events committed with it (write lock held): a
+        # card or cardholder in every delivery is then looked up once, not at every commit.
+        self._latest = LatestTimes()
         try:
             conn = self._conn()
             if read_only:
@@ -213,7 +217,10 @@ class EventStore:
                 e.event_id if e.event_id is not None and 200 <= e.status < 300 else None for e in new_events
             ]
             values = {v for t in timed if t is not None for v in t.values}
-            earlier, latest = self._earlier(conn, {i for i in accepted if i is not None}, values)
+            known = self._latest.get_many(values)
+            missing = values.difference(known)
+            earlier, found = self._earlier(conn, {i for i in accepted if i is not None}, missing)
+            latest = {**found, **known}
             dup_of: list[int | None] = [None] * n
             in_batch: dict[int, int] = {}  # row index -> index of the first row with its event_id
             first_index: dict[str, int] = {}
@@ -274,6 +281,8 @@ class EventStore:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
                     raise
+            # Committed: out_of_order() has moved each value's latest time forward in `latest`.
+            self._latest.update(latest)
         first = last - n + 1
         return [_inserted(first + i, e, dup_of[i], late[i]) for i, e in enumerate(new_events)]
 
@@ -445,6 +454,7 @@ class EventStore:
             conn = self._writer()
             conn.execute("DELETE FROM events")
             conn.execute("DELETE FROM refs")
+            self._latest.clear()
             conn.execute("UPDATE refs_backfill SET upto = 0")
             # Reclaim the space: a cleared history should not keep hundreds of MB of old bodies.
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 from inspector.core.store.references import BodyRefs, body_refs, decode_refs, encode_refs
@@ -28,6 +29,35 @@ LATEST_TIMES_SQL = (
     "SELECT 1, j.value, (SELECT MAX(at) FROM (SELECT at FROM refs WHERE value = j.value"
     f" ORDER BY seq DESC LIMIT {LATEST_WINDOW})) FROM json_each(?) AS j"
 )
+
+
+class LatestTimes:
+    """The latest own time per reference of what this store committed, for the newest `size`
+    references used (the one writer's cache; callers hold the write lock). Values missing here
+    are read from the refs table; a time only ever moves forward."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._size = size
+        self._times: OrderedDict[str, float] = OrderedDict()
+
+    def get_many(self, values: Iterable[str]) -> dict[str, float]:
+        found: dict[str, float] = {}
+        for v in values:
+            t = self._times.get(v)
+            if t is not None:
+                self._times.move_to_end(v)
+                found[v] = t
+        return found
+
+    def update(self, latest: dict[str, float]) -> None:
+        for v, t in latest.items():
+            self._times[v] = max(t, self._times.get(v, t))
+            self._times.move_to_end(v)
+        while len(self._times) > self._size:
+            self._times.popitem(last=False)
+
+    def clear(self) -> None:
+        self._times.clear()
 
 
 def latest_times(conn: sqlite3.Connection, values: Iterable[str]) -> dict[str, float]:

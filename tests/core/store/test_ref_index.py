@@ -14,6 +14,7 @@ from inspector.core.paths import DB_FILENAME
 from inspector.core.store.event_store import EventStore
 from inspector.core.store.keep_limits import KeepLimits
 from inspector.core.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from inspector.core.store.ref_index import LatestTimes
 from inspector.core.store.retention import Pruner, RetentionWorker
 from tests.waiting import wait_until
 
@@ -192,3 +193,23 @@ def test_a_history_made_while_slot_3_was_empty_gains_the_refs(tmp_path: Path) ->
         assert [e.seq for e in store.query("ref:txn_v4")] == [new.seq, 1]
     finally:
         store.close()
+
+
+def test_out_of_order_against_a_history_from_before_this_session(data_dir: Path) -> None:
+    first = EventStore.open(data_dir)
+    first.insert_many([step("e2", "txn_1", 2)])
+    first.close()
+    store = EventStore.open(data_dir)  # nothing remembered in memory: read from the refs table
+    try:
+        [late] = store.insert_many([step("e1", "txn_1", 1)])
+        assert ev.FLAG_OUT_OF_ORDER in late.flags
+    finally:
+        store.close()
+
+
+def test_the_latest_times_kept_in_memory_are_bounded_and_only_move_forward() -> None:
+    times = LatestTimes(size=2)
+    times.update({"a": 5.0, "b": 1.0})
+    times.update({"a": 3.0})  # an earlier time never replaces a later one
+    times.update({"c": 2.0})  # "b" was used least recently: it goes
+    assert times.get_many(["a", "b", "c"]) == {"a": 5.0, "c": 2.0}
