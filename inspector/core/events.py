@@ -25,6 +25,9 @@ FLAG_NEW_SHAPE = "new_shape"  # differs from what was learned of its event type 
 FLAG_SCHEMA_INVALID = "schema_invalid"  # does not validate against the loaded schema of its type
 # The `extra` key holding a delivery's shape differences and schema problems (capture/payload_learning.py).
 EXTRA_SHAPE = "shape"
+# Received after an event that shares a reference with it, though its own time is earlier
+# (inspector/core/store/references.py): a settlement seen before its authorization.
+FLAG_OUT_OF_ORDER = "out_of_order"
 
 # Flags that mean "we did not accept this delivery".
 REJECTED_FLAGS = frozenset(

@@ -4,6 +4,8 @@
 
 Our listener runs twice per round, with the learned payload shapes off and on (the default), in
 alternating order, and the ratio on/off is printed (goal >= 0.95).
+Also runs our listener with the indexing of references (refs table, out_of_order) turned off, on
+its own store, and prints the ratio with/without: what indexing every id of a body costs.
 
 Both servers get the same ~1 KB card-transaction delivery from the same load generator (wrk when
 installed, else a Python client), rounds alternating so machine noise hits both. Prints
@@ -221,6 +223,28 @@ def run_python_client(url: str, seconds: int, connections: int) -> dict[str, flo
     }
 
 
+def run_without_refs(
+    store: EventStore, tokens: Any, load: Callable[..., dict[str, float]], opts: Any
+) -> dict[str, float]:
+    """Our listener as it was before references: no body is searched for ids at commit."""
+    from inspector.core.store import columns
+    from inspector.core.store.references import NO_REFS
+
+    # prepare_row (on the request threads) finds no reference: no refs column, no trigger work,
+    # no lookup of latest times at commit.
+    real = columns.body_refs
+    columns.body_refs = lambda _body: NO_REFS  # type: ignore[assignment]
+    try:
+        listener = Listener(store, ListenerConfig(port=0), tokens)
+        listener.start()
+        urllib.request.urlopen(listener.url + "/_inspector/health").read()
+        result = load(listener.url, opts.seconds, opts.connections)
+        listener.stop()
+    finally:
+        columns.body_refs = real  # type: ignore[assignment]
+    return result
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=int, default=8)
@@ -232,9 +256,10 @@ def main() -> int:
         f"load generator: {'wrk -t1' if load is run_wrk else 'python threads'}, "
         f"{opts.connections} connections, {opts.seconds} s per run, {opts.rounds} rounds"
     )
-    bare_runs, ceiling_runs, ours_runs, unlearned_runs = [], [], [], []
-    with tempfile.TemporaryDirectory() as tmp:
+    bare_runs, ceiling_runs, ours_runs, unlearned_runs, norefs_runs = [], [], [], [], []
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as tmp_norefs:
         store = EventStore.open(Path(tmp))
+        store_norefs = EventStore.open(Path(tmp_norefs))
         acked = 0
         for r in range(opts.rounds):
             bare = QuietBare()
@@ -260,11 +285,15 @@ def main() -> int:
                 listener.stop()
                 (ours_runs if learn else unlearned_runs).append(result)
                 acked += result["requests"] - result["non2xx"] - result["socket_errors"]
+
+            norefs_runs.append(run_without_refs(store_norefs, tokens, load, opts))
             print(
                 f"round {r + 1}: bare {bare_runs[-1]['rps']:.0f} req/s, our server alone "
                 f"{ceiling_runs[-1]['rps']:.0f} req/s, ours {ours_runs[-1]['rps']:.0f} req/s, "
-                f"ours without learning {unlearned_runs[-1]['rps']:.0f} req/s"
+                f"ours without learning {unlearned_runs[-1]['rps']:.0f} req/s, "
+                f"ours without references {norefs_runs[-1]['rps']:.0f} req/s"
             )
+        store_norefs.close()
         stored_ok = store.count("status:2xx")
         integrity = store.integrity_check()
         store.close()
@@ -280,12 +309,17 @@ def main() -> int:
         ("our server, handler that only reads the body", ceiling_runs),
         ("webhook-inspector listener (commit before 2xx)", ours_runs),
         ("the same, payload learning off", unlearned_runs),
+        ("the same without indexing references", norefs_runs),
     ):
         print(f"{name:<44}{med(runs, 'rps'):>10.0f}{med(runs, 'p50_ms'):>10.2f}{med(runs, 'p99_ms'):>10.2f}")
     print(f"ratio ours/bare Werkzeug: {ours_rps / bare_rps:.2f}  (goal >= 1.0)")
     print(f"ratio ours/our server alone: {ours_rps / ceiling_rps:.2f}  (goal >= 0.8)")
     unlearned_rps = med(unlearned_runs, "rps")
     print(f"ratio learning on/off: {ours_rps / unlearned_rps:.3f}  (goal >= 0.95)")
+    print(
+        f"ratio with/without indexing references: {ours_rps / med(norefs_runs, 'rps'):.2f}"
+        f"  (p99 {med(ours_runs, 'p99_ms'):.1f} ms vs {med(norefs_runs, 'p99_ms'):.1f} ms)"
+    )
     print(f"p99 acknowledgement: {med(ours_runs, 'p99_ms'):.1f} ms  (goal < 20 ms)")
     print(
         f"acknowledged (2xx) by wrk's count: {acked}; committed 2xx rows in the store: {stored_ok}; "

@@ -131,6 +131,13 @@ class WebhookService:
         with self.client(profile) as client:
             return client.trigger_event(event_identifier)
 
+    def run_scenario(
+        self, profile: Profile, name: str, *, out_of_order: bool = False, duplicates: int = 0
+    ) -> dict[str, Any]:
+        """Sandbox only: run scenario `name`; the answer lists its events (client.run_scenario)."""
+        with self.client(profile) as client:
+            return client.run_scenario(name, out_of_order=out_of_order, duplicates=duplicates)
+
     # -- the token policy --------------------------------------------------------------------------
 
     def check_can_keep(self, action: str, *, session_only: bool = False) -> None:

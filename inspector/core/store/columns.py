@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from inspector.core.events import EventSummary, NewEvent, StoredEvent
+from inspector.core.store.references import body_refs, encode_refs
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,10 @@ def decode_extra(text: str | None) -> dict[str, Any]:
     return value
 
 
+def _refs_of_event(e: NewEvent) -> str | None:
+    return encode_refs(body_refs(e.body))
+
+
 def _body_size(e: NewEvent) -> int:
     return len(e.body) if e.body_size is None else e.body_size
 
@@ -98,6 +103,9 @@ COLUMNS: tuple[Column, ...] = (
     from_event("error"),
     set_by_store("forward_status"),  # set with the "forward" extra
     set_by_store("extra", from_sql=decode_extra, initial="{}"),  # JSON: forward/replay results
+    # The body's references (references.py), made on the request thread with the rest of the row;
+    # the refs trigger (migration 3) writes them into the refs table within the same INSERT.
+    from_event("refs", _refs_of_event),
     set_by_store("pinned", from_sql=bool, initial=0),  # kept by the user: never pruned
 )
 _BY_NAME = {c.name: c for c in COLUMNS}

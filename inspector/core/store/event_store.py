@@ -36,6 +36,20 @@ from inspector.core.store.connection import (
 )
 from inspector.core.store.filter_query import Filter, parse_filter
 from inspector.core.store.migrations import SchemaTooNewError, migrate
+from inspector.core.store.ref_index import (
+    LATEST_TIMES_SQL,
+    LatestTimes,
+    backfill_batch,
+    backfill_pending,
+    count_with_ref,
+    delete_refs,
+    latest_times,
+    out_of_order,
+    refs_of_seq,
+    seqs_around,
+    seqs_with_ref,
+)
+from inspector.core.store.references import decode_refs
 
 SORTABLE = (
     "seq",
@@ -48,6 +62,7 @@ SORTABLE = (
     "body_size",
 )
 _FLAGS_AT = PREPARED_AT["flags"]
+_REFS_AT = PREPARED_AT["refs"]
 # What makes two rows the same delivery (an import of an export of this history): compared as stored.
 _SAME_DELIVERY = ("method", "path", "query", "headers", "body", "status")
 _SAME_AT = tuple(PREPARED_AT[name] for name in _SAME_DELIVERY)
@@ -101,6 +116,9 @@ class EventStore:
         self._write_lock = threading.Lock()
         self._write_conn: sqlite3.Connection | None = None
         self._checks: set[sqlite3.Connection] = set()  # quick_check connections, interrupted by close()
+        # reference -> the latest own time of the events committed with it (write lock held): a
+        # card or cardholder in every delivery is then looked up once, not at every commit.
+        self._latest = LatestTimes()
         try:
             conn = self._conn()
             if read_only:
@@ -200,25 +218,35 @@ class EventStore:
         return self.insert_prepared(new_events, [prepare_row(e) for e in new_events])
 
     def insert_prepared(
-        self, new_events: Sequence[NewEvent], rows: Sequence[tuple[Any, ...]]
+        self,
+        new_events: Sequence[NewEvent],
+        rows: Sequence[tuple[Any, ...]],
     ) -> list[StoredEvent]:
         """insert_many with rows already made by prepare_row (on the threads that received them).
 
         Under load this is the one serial step, and CPython's sqlite3 lets go of the GIL around
         every statement step; getting it back while request threads run costs up to a switch
         interval each time. So a batch is two steps in the common case: one lookup of earlier
-        deliveries of its event_ids, one multi-row INSERT (a single statement is its own
-        transaction). Large batches (imports) go in chunks inside one explicit transaction.
+        deliveries of its event_ids and of the latest times of its references, one multi-row
+        INSERT (a single statement is its own transaction; the refs trigger of migration 3 indexes
+        the references inside it). Large batches (imports) go in chunks inside one explicit
+        transaction.
         """
         if not new_events:
             return []
         n = len(new_events)
+        refs = [decode_refs(row[_REFS_AT]) for row in rows]
+        timed = [r if r.values and r.occurred_at is not None else None for r in refs]
         with self._write_lock:
             conn = self._writer()
             accepted = [
                 e.event_id if e.event_id is not None and 200 <= e.status < 300 else None for e in new_events
             ]
-            earlier = self._first_accepted(conn, {i for i in accepted if i is not None})
+            values = {v for t in timed if t is not None for v in t.values}
+            known = self._latest.get_many(values)
+            missing = values.difference(known)
+            earlier, found = self._earlier(conn, {i for i in accepted if i is not None}, missing)
+            latest = {**found, **known}
             dup_of: list[int | None] = [None] * n
             in_batch: dict[int, int] = {}  # row index -> index of the first row with its event_id
             first_index: dict[str, int] = {}
@@ -231,12 +259,21 @@ class EventStore:
                     in_batch[i] = first_index[event_id]
                 else:
                     first_index[event_id] = i
+            # Only accepted first deliveries take part in ordering: a redelivery is the duplicate
+            # problem, and a rejected one was never handled.
+            ordered = [accepted[i] is not None and dup_of[i] is None and i not in in_batch for i in range(n)]
+            late = out_of_order(timed, ordered, latest) if values else [False] * n
             params: list[Any] = []
+            added = [
+                (ev.FLAG_DUPLICATE + "," if dup_of[i] is not None else "")
+                + (ev.FLAG_OUT_OF_ORDER + "," if late[i] else "")
+                for i in range(n)
+            ]
             for i, row in enumerate(rows):
-                if dup_of[i] is None:
+                if not added[i]:
                     params.extend(row)
                 else:
-                    flags = row[_FLAGS_AT] + "duplicate,"
+                    flags = row[_FLAGS_AT] + added[i]
                     params.extend((*row[:_FLAGS_AT], flags, *row[_FLAGS_AT + 1 :]))
                 params.append(dup_of[i])
             if n <= _CHUNK_ROWS and not in_batch:
@@ -258,13 +295,44 @@ class EventStore:
                         "UPDATE events SET duplicate_of = ?, flags = flags || 'duplicate,' WHERE seq = ?",
                         [(dup_of[i], first + i) for i in in_batch],
                     )
+                    # Their refs rows were written by the trigger before they were known to be
+                    # duplicates: a duplicate keeps no time (it takes no part in ordering).
+                    unordered = [first + i for i in in_batch]
+                    for start in range(0, len(unordered), _IN_CHUNK):
+                        chunk = unordered[start : start + _IN_CHUNK]
+                        marks = ",".join("?" * len(chunk))
+                        conn.execute(f"UPDATE refs SET at = NULL WHERE seq IN ({marks})", chunk)
                     conn.execute("COMMIT")
                 except BaseException:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
                     raise
+            # Committed: out_of_order() has moved each value's latest time forward in `latest`.
+            self._latest.update(latest)
         first = last - n + 1
-        return [_inserted(first + i, e, dup_of[i]) for i, e in enumerate(new_events)]
+        return [_inserted(first + i, e, dup_of[i], late[i]) for i, e in enumerate(new_events)]
+
+    @classmethod
+    def _earlier(
+        cls, conn: sqlite3.Connection, event_ids: set[str], values: set[str]
+    ) -> tuple[dict[str, int], dict[str, float]]:
+        """(event_id -> seq of its first accepted delivery, reference -> its latest stored time):
+        one statement for a listener's batch, so the commit path pays one GIL hand-off for both."""
+        if not values:
+            return cls._first_accepted(conn, event_ids), {}
+        if not event_ids or len(event_ids) > _CHUNK_ROWS:
+            return cls._first_accepted(conn, event_ids), latest_times(conn, values)
+        ids = list(event_ids)
+        marks = ",".join("?" * len(ids))
+        rows = conn.execute(
+            f"SELECT 0, event_id, MIN(seq) FROM events WHERE event_id IN ({marks})"
+            " AND +status BETWEEN 200 AND 299 GROUP BY event_id"
+            f" UNION ALL {LATEST_TIMES_SQL}",
+            (*ids, json.dumps(sorted(values))),
+        ).fetchall()
+        first = {v: int(x) for kind, v, x in rows if kind == 0}
+        latest = {v: float(x) for kind, v, x in rows if kind == 1 and x is not None}
+        return first, latest
 
     @staticmethod
     def _first_accepted(conn: sqlite3.Connection, event_ids: set[str]) -> dict[str, int]:
@@ -350,7 +418,9 @@ class EventStore:
                     chunk = seqs[start : start + _IN_CHUNK]
                     marks = ",".join("?" * len(chunk))
                     where = f"seq IN ({marks}) AND pinned = 0"
-                    deleted.extend(r[0] for r in conn.execute(f"SELECT seq FROM events WHERE {where}", chunk))
+                    found = conn.execute(f"SELECT seq, refs FROM events WHERE {where}", chunk).fetchall()
+                    deleted.extend(r[0] for r in found)
+                    delete_refs(conn, found)  # by the refs key, from each event's refs column
                     conn.execute(f"DELETE FROM events WHERE {where}", chunk)
                 conn.execute("COMMIT")
             except BaseException:
@@ -409,11 +479,39 @@ class EventStore:
         with self._write_lock:
             conn = self._writer()
             conn.execute("DELETE FROM events")
+            conn.execute("DELETE FROM refs")
+            self._latest.clear()
+            conn.execute("UPDATE refs_backfill SET upto = 0")
             # Reclaim the space: a cleared history should not keep hundreds of MB of old bodies.
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.execute("VACUUM")
 
+    def backfill_refs(self, limit: int = 500) -> int:
+        """Index the references of up to `limit` rows stored before the refs table existed (newest
+        first, one short transaction); returns the highest seq still to do (0: all done)."""
+        if self.read_only:
+            return 0
+        if backfill_pending(self._conn()) <= 0:  # the common case: no write lock taken
+            return 0
+        with self._write_lock:
+            return backfill_batch(self._writer(), limit)
+
     # -- reading -------------------------------------------------------------------------------
+
+    def refs_of(self, seq: int) -> list[str]:
+        """The references (`id`/`*_id` values) of this event's body, sorted."""
+        return refs_of_seq(self._conn(), seq)
+
+    def seqs_with_ref(self, value: str, limit: int = 1000) -> tuple[int, ...]:
+        """Seqs of the events whose body carries `value` as a reference, oldest first."""
+        return seqs_with_ref(self._conn(), value, limit)
+
+    def seqs_near_ref(self, value: str, seq: int, each_side: int = 50) -> tuple[int, ...]:
+        """Seqs carrying `value` around `seq` (up to `each_side` before and from it on), oldest first."""
+        return seqs_around(self._conn(), value, seq, each_side)
+
+    def count_with_ref(self, value: str) -> int:
+        return count_with_ref(self._conn(), value)
 
     def get(self, seq: int) -> StoredEvent | None:
         row = self._conn().execute(f"SELECT {FULL_SELECT} FROM events WHERE seq = ?", (seq,)).fetchone()
@@ -663,10 +761,12 @@ def _summaries_statement(seqs: Sequence[int]) -> tuple[str, tuple[object, ...]]:
     return f"SELECT {SUMMARY_SELECT} FROM events WHERE seq IN ({marks}) ORDER BY seq", tuple(seqs)
 
 
-def _inserted(seq: int, e: NewEvent, duplicate_of: int | None) -> StoredEvent:
+def _inserted(seq: int, e: NewEvent, duplicate_of: int | None, late: bool = False) -> StoredEvent:
     flags = e.flags
     if duplicate_of is not None and ev.FLAG_DUPLICATE not in flags:
         flags = (*flags, ev.FLAG_DUPLICATE)
+    if late:
+        flags = (*flags, ev.FLAG_OUT_OF_ORDER)
     return inserted_event(e, seq=seq, duplicate_of=duplicate_of, flags=flags)
 
 

@@ -4,6 +4,7 @@
     is:duplicate|rejected|unauthorized|invalid_json|not_envelope|verified|unverified|pinned
     webhook:wh_1   has:data.card.last4 (a path of the learned shapes, data.items[].sku)
     -term (negation)   "quoted free text"   bare words (free text over the body)
+    ref:txn_123   data.amount:>1000   data.merchant.country:SE   (body terms: body_terms.py)
 
 Terms are ANDed. Values never reach SQL as text: they are bound parameters. A `Filter` is opaque
 outside this package: only `parse_filter` and the store make one, and only the store reads its SQL.
@@ -16,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from inspector.core import events as ev
+from inspector.core.store.body_terms import BODY_KEYS, FIELD_KEY, field_clause, ref_clause
 
 
 class FilterError(ValueError):
@@ -42,7 +44,10 @@ class Filter:
 
 
 # One term: optional "-", then key:value or a bare word, where either may be a quoted string.
-_TOKEN = re.compile(r'\s*(-?)(?:([A-Za-z_]+):)?("(?:[^"\\]|\\.)*"?|[^\s"]+)')
+# A key may be a dotted JSON path (body_terms.FIELD_KEY).
+_TOKEN = re.compile(
+    r'\s*(-?)(?:([A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+|[A-Za-z_]+):)?("(?:[^"\\]|\\.)*"?|[^\s"]+)'
+)
 
 _IS_CLAUSES: dict[str, str] = {
     "duplicate": "duplicate_of IS NOT NULL",
@@ -55,6 +60,7 @@ _IS_CLAUSES: dict[str, str] = {
     "verified": "webhook_id IS NOT NULL",
     "duplicate_keys": f"flags LIKE '%,{ev.FLAG_DUPLICATE_KEYS},%'",
     "too_large": f"flags LIKE '%,{ev.FLAG_TOO_LARGE},%'",
+    "out_of_order": f"flags LIKE '%,{ev.FLAG_OUT_OF_ORDER},%'",
     "forwarded": "forward_status IS NOT NULL",
     "forward_failed": "(forward_status = 0 OR forward_status >= 400)",
     "pinned": "pinned = 1",
@@ -62,11 +68,11 @@ _IS_CLAUSES: dict[str, str] = {
     "schema_invalid": f"flags LIKE '%,{ev.FLAG_SCHEMA_INVALID},%'",
 }
 
-KEYS = ("type", "id", "status", "path", "method", "is", "webhook", "has")
+KEYS = ("type", "id", "status", "path", "method", "is", "webhook", "has", *BODY_KEYS)
 # Terms are ANDed into one expression: SQLite refuses an expression tree deeper than 1,000 and,
 # in older builds, more than 999 bound values. Far more terms than anyone types, far below both.
 MAX_TERMS = 64
-_BARE_KEY = re.compile(r"([A-Za-z_]+):")
+_BARE_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*):")
 
 
 def _glob_or_equal(column: str, value: str) -> tuple[str, tuple[object, ...]]:
@@ -116,7 +122,7 @@ def parse_filter(text: str) -> Filter:
         if key is not None and key.lower() not in KEYS and value.startswith("//"):
             key, value = None, text[start + len(m.group(1)) : pos].strip()  # a URL is free text
         bare = _BARE_KEY.fullmatch(raw_value) if key is None else None
-        if bare and bare.group(1).lower() in KEYS:
+        if bare and (bare.group(1).lower() in KEYS or FIELD_KEY.fullmatch(bare.group(1))):
             # "type:" alone (or "type: x") would otherwise search the body for the text "type:".
             raise FilterError(f"{bare.group(1).lower()}: needs a value", start)
         if value == "" and key is None:
@@ -125,7 +131,11 @@ def parse_filter(text: str) -> Filter:
         if terms > MAX_TERMS:
             total = terms + _count_terms(text, pos)
             raise FilterError(f"too many terms ({total:,}); at most {MAX_TERMS}", start)
-        if key is not None:
+        if key is not None and FIELD_KEY.fullmatch(key):
+            if value == "":
+                raise FilterError(f"{key}: needs a value", start)
+            clause, values = field_clause(key, value)
+        elif key is not None:
             key = key.lower()
             if key not in KEYS:
                 raise FilterError(f"unknown filter {key}: — known are {', '.join(KEYS)}", start)
@@ -220,6 +230,8 @@ def _keyed_clause(key: str, value: str, pos: int) -> tuple[str, tuple[object, ..
         return _status_clause(value, pos)
     if key == "has":
         return has_path_clause(value, pos)
+    if key == "ref":
+        return ref_clause(value)
     # key == "is"
     clause = _IS_CLAUSES.get(value.lower())
     if clause is None:

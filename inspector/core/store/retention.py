@@ -3,7 +3,8 @@
 The newest events are kept, pinned ones always, and whichever limit is reached first decides.
 `Pruner` deletes the oldest unpinned events in small batches, each one short transaction, so a
 commit never waits more than a few milliseconds behind one. `RetentionWorker` runs a pruner on its
-own thread, off the request path and off the GUI thread.
+own thread, off the request path and off the GUI thread; the same thread indexes the references
+of rows stored before the refs table existed (`RetentionWorker.backfill_refs`).
 
 Deleted rows leave free pages in the file that SQLite fills again before it grows the file, so a
 history at its limit stops growing; nothing is vacuumed (that would rewrite the whole file).
@@ -192,10 +193,17 @@ class RetentionWorker:
             self._on_usage(self.pruner.usage())
         return deleted
 
+    def backfill_refs(self) -> None:
+        """Index the references of rows stored before the refs table existed (migration 3), in
+        small batches with the same pauses as pruning, so commits go first; done once per store."""
+        while not self._stop.is_set() and self.pruner.store.backfill_refs():
+            self._stop.wait(self._pause_s)
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 self.run_once()
+                self.backfill_refs()
             except (sqlite3.Error, StoreError) as exc:
                 if self._stop.is_set():
                     break

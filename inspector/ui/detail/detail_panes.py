@@ -55,6 +55,7 @@ class _Shown:
 
 class DetailPanes(QWidget):
     duplicateActivated = Signal(int)  # the user clicked "duplicate of #N" -> N
+    filterRequested = Signal(str)  # "Filter ref:…" from a value's menu in the tree
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +84,7 @@ class DetailPanes(QWidget):
         header.resizeSection(COL_KEY, 220)
         self.tree_note = self._note_label("treeNote")
         self.tree_view.message.connect(self._show_tree_message)
+        self.tree_view.filterRequested.connect(self.filterRequested)
 
         self.json_view = self._text_view("jsonView", mono)
         self.json_note = self._note_label("jsonNote")

@@ -6,13 +6,15 @@ fetching every node of a 5 MB body in one go; both are replaced here by a bounde
 
 from __future__ import annotations
 
+import json
 from collections import deque
 
 from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView, QWidget
 
-from .json_tree_model import COL_KEY, JsonTreeModel
+from .filter_terms import terms_for
+from .json_tree_model import COL_KEY, JSON_TYPE_ROLE, JsonTreeModel
 
 EXPAND_ALL_MAX_EXPANDED = 2_000  # containers opened by one "expand all"
 EXPAND_ALL_MAX_NODES = 20_000  # nodes created by one "expand all"
@@ -24,6 +26,8 @@ EXPAND_ALL_KEYS = QKeySequence("Ctrl+E")
 class JsonTreeView(QTreeView):
     # Human sentence about what the last action did (copied, expansion stopped at the limit).
     message = Signal(str)
+    # "Filter ref:VALUE" / "Filter data.amount:>5000" from a value's menu: the query to apply.
+    filterRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +59,7 @@ class JsonTreeView(QTreeView):
         self._menu.addSeparator()
         self._menu.addAction(self.expand_all_action)
         self._menu.addAction(self.collapse_all_action)
+        self._filter_actions: list[QAction] = []
 
     def json_model(self) -> JsonTreeModel | None:
         model = self.model()
@@ -191,8 +196,45 @@ class JsonTreeView(QTreeView):
         has_item = index.isValid() and not self._is_note(index)
         self.copy_value_action.setEnabled(has_item)
         self.copy_path_action.setEnabled(has_item)
+        self.set_filter_actions(filter_terms_at(self.json_model(), index) if has_item else [])
         self._menu.popup(self.viewport().mapToGlobal(pos))
+
+    def set_filter_actions(self, terms: list[str]) -> list[QAction]:
+        """The menu's "Filter …" entries, one per term, before the copy actions."""
+        for action in self._filter_actions:
+            self._menu.removeAction(action)
+            action.deleteLater()
+        self._filter_actions = []
+        first = self._menu.actions()[0] if self._menu.actions() else None
+        for term in terms:
+            action = QAction(f"Filter {term}", self)
+            action.triggered.connect(lambda _checked=False, t=term: self.filterRequested.emit(t))
+            self._menu.insertAction(first, action)  # type: ignore[arg-type]
+            self._filter_actions.append(action)
+        if terms:
+            separator = QAction(self)
+            separator.setSeparator(True)
+            self._menu.insertAction(first, separator)  # type: ignore[arg-type]
+            self._filter_actions.append(separator)
+        return self._filter_actions[: len(terms)]
 
     def _is_note(self, index: QModelIndex) -> bool:
         model = self.json_model()
         return model is None or model.is_note()
+
+
+def filter_terms_at(model: JsonTreeModel | None, index: QModelIndex) -> list[str]:
+    """The filter terms for the value at `index` (filter_terms.py)."""
+    if model is None or not index.isValid():
+        return []
+    index = index.siblingAtColumn(COL_KEY)
+    kind = index.data(JSON_TYPE_ROLE)
+    key = index.data()
+    text = model.value_text(index)
+    if kind == "string":
+        value: object = text
+    elif kind in ("number", "boolean", "null"):
+        value = json.loads(text)
+    else:
+        value = None
+    return terms_for(model.json_path(index), key, str(kind), value)

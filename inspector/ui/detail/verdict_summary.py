@@ -52,6 +52,10 @@ _FLAG_SENTENCES: dict[str, str] = {
     ev.FLAG_SCHEMA_INVALID: (
         "<b>Schema invalid:</b> this delivery does not validate against the loaded schema of its type:"
     ),
+    ev.FLAG_OUT_OF_ORDER: (
+        "<b>Out of order:</b> an event that shares an id with this one arrived earlier although it "
+        "says it happened later (see the Related tab)."
+    ),
 }
 
 

@@ -38,6 +38,7 @@ BADGES: dict[str, tuple[str, str]] = {
     ev.FLAG_DUPLICATE: ("duplicate", "warn"),
     ev.FLAG_NOT_ENVELOPE: ("not an envelope", "warn"),
     ev.FLAG_DUPLICATE_KEYS: ("duplicate keys", "warn"),
+    ev.FLAG_OUT_OF_ORDER: ("out of order", "warn"),
     ev.FLAG_TRUNCATED: ("truncated", "info"),
     ev.FLAG_UNVERIFIED: ("unverified", "info"),
     ev.FLAG_RULE: ("rule", "info"),

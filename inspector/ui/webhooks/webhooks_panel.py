@@ -35,6 +35,12 @@ from inspector.ui.busy_bar import BusyBar
 from inspector.ui.runner import JobGroup
 from inspector.ui.session import InspectorSession
 from inspector.ui.webhooks.profile_dialog import ProfileDialog
+from inspector.ui.webhooks.scenario_options import (
+    ScenarioOptions,
+    add_scenarios,
+    chosen_scenario,
+    scenario_message,
+)
 from inspector.ui.webhooks.tunnel_controls import TunnelControls
 from inspector.ui.webhooks.webhook_dialogs import CreateWebhookDialog, UpdateWebhookDialog, format_duration
 from inspector.ui.webhooks.webhooks_model import COL_EVENTS, COL_URL, ROW_ROLE, WebhooksModel
@@ -164,6 +170,8 @@ class WebhooksPanel(QWidget):
         self.test_event_combo.setObjectName("testEventCombo")
         self.test_event_combo.addItems(list(CATALOG))
         self.test_event_combo.setCurrentText(DEFAULT_TEST_EVENT)
+        add_scenarios(self.test_event_combo)
+        self.scenario_options = ScenarioOptions(self.test_event_combo, self)
         self.send_button = QPushButton("Send test event", self.sandbox_row)
         self.send_button.setObjectName("sendTestEventButton")
         self.send_button.setToolTip("Have the sandbox deliver an event of this type to its subscribers")
@@ -223,6 +231,7 @@ class WebhooksPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(actions_row)
         layout.addWidget(self.sandbox_row)
+        layout.addWidget(self.scenario_options)
         layout.addWidget(self.grace_label)
         layout.addWidget(self.info_label)
         layout.addWidget(self.error_label)
@@ -284,6 +293,7 @@ class WebhooksPanel(QWidget):
         self.api_url_label.setText(f"API: {profile.api_url}")
         self.tunnel_controls.set_profile(profile.name)
         self.sandbox_row.setVisible(profile.is_sandbox)
+        self.scenario_options.set_allowed(profile.is_sandbox)
         self.model.set_rows([])
         self.count_label.clear()
         self._clear_messages()
@@ -355,6 +365,15 @@ class WebhooksPanel(QWidget):
         profile, service = self.profile, self.service
         identifier = self.test_event_combo.currentText()
         self._clear_messages()
+        scenario = chosen_scenario(self.test_event_combo)
+        if scenario is not None:
+            out_of_order = self.scenario_options.out_of_order.isChecked()
+            duplicates = self.scenario_options.duplicates.value()
+            run = lambda: service.run_scenario(  # noqa: E731
+                profile, scenario, out_of_order=out_of_order, duplicates=duplicates
+            )
+            self._call(run, self._on_scenario_run)
+            return
         self._call(lambda: service.trigger(profile, identifier), self._on_triggered)
 
     def selected_row(self) -> WebhookRow | None:
@@ -474,6 +493,10 @@ class WebhooksPanel(QWidget):
         ids = result.get("webhook_ids") or []
         who = f"to {', '.join(ids)}" if ids else "but no webhook subscribes to it"
         self._show_info(f"Sent {result.get('event_identifier')} event {result.get('event_id')} {who}.")
+
+    def _on_scenario_run(self, result: dict[str, Any]) -> None:
+        self.last_trigger = result
+        self._show_info(scenario_message(result))
 
     def _on_failed(self, error: BaseException) -> None:
         text = str(user_error(error))

@@ -31,6 +31,7 @@ from inspector.core.store.filter_query import FilterError
 from inspector.ui.bridge import CommitNotice
 from inspector.ui.detail.action_results import ActionResultsView
 from inspector.ui.detail.detail_panes import DetailPanes
+from inspector.ui.detail.related_pane import RelatedPane
 from inspector.ui.events.badge_delegate import BadgeDelegate
 from inspector.ui.events.events_model import (
     COL_EVENT_ID,
@@ -75,6 +76,7 @@ KEY_SPLITTER = "window/splitter"
 KEY_HEADER = "table/header"
 KEY_FOLLOW = "capture/follow"
 FORWARDING_TAB = "Forwarding"
+RELATED_TAB = "Related"
 
 
 class MainWindow(QMainWindow):
@@ -132,6 +134,9 @@ class MainWindow(QMainWindow):
         self.results = ActionResultsView(self.panes)
         self.panes.tabs.addTab(self.results, FORWARDING_TAB)
         self.eventShown.connect(self.results.show_event)
+        self.related = RelatedPane(store, session.runner, self.panes)
+        self.panes.tabs.addTab(self.related, RELATED_TAB)
+        self.eventShown.connect(self.related.show_event)
         self.event_actions = EventActions(session, self, self.rules_watcher, self)
         self.history = HistoryControls(session.history, self, settings, self)
         self.history.add_to(self.statusBar())
@@ -283,6 +288,9 @@ class MainWindow(QMainWindow):
         self.filter_bar.navigate.connect(self.move_selection)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.panes.duplicateActivated.connect(self.select_seq)
+        self.panes.filterRequested.connect(self.filter_bar.set_text)
+        self.related.seqActivated.connect(self.select_seq)
+        self.related.filterRequested.connect(self.filter_bar.set_text)
         self.status.set_count(None)
 
     # -- listener ------------------------------------------------------------------------------

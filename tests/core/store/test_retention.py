@@ -167,10 +167,10 @@ def test_at_its_size_limit_the_file_stops_growing(store: EventStore) -> None:
         assert used <= limit
         file_sizes.append(file_bytes)
     assert store.count() < 8 * 400
-    # Once full, freed pages take the new rows: the file keeps the size it reached while each
-    # round adds 3.2 MB. Not to the byte: the pruner's batches follow a time budget, so under load
-    # they fall differently and the b-tree's inner pages can end a page or two apart.
-    assert file_sizes[-1] - file_sizes[-3] <= 64 * 1024, file_sizes
+    # Once full, freed pages take the new rows: the file keeps the size it reached. (Within a page
+    # or so: the refs index is keyed by value, so its pages empty and fill in a different order
+    # than the events table's.)
+    assert file_sizes[-1] - file_sizes[-3] <= file_sizes[-1] // 100
     assert file_sizes[-1] < limit * 1.5
     assert store.integrity_check() == "ok"
 
