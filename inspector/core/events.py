@@ -70,6 +70,12 @@ class NewEvent:
     remote_addr: str = ""
     body_size: int | None = None  # full size when `body` was cut; None means len(body)
     error: str | None = None  # the sentence we answered with, for rejected requests
+    # The base URL of the listener that took it (http://127.0.0.1:8765): where a cURL or HAR export
+    # of it points by default. Kept in the row's `extra` JSON as RECEIVED_ON.
+    received_on: str = ""
+
+
+RECEIVED_ON = "received_on"  # the `extra` key of NewEvent.received_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +134,12 @@ class StoredEvent:
         return iso_utc(self.received_at)
 
     @property
+    def received_on(self) -> str | None:
+        """The listener base URL it came to, when recorded (older and imported rows have none)."""
+        value = self.extra.get(RECEIVED_ON)
+        return value if isinstance(value, str) and value else None
+
+    @property
     def body_truncated(self) -> bool:
         return self.body_size > len(self.body)
 
@@ -184,6 +196,8 @@ class StoredEvent:
             record["body"] = parsed
         if self.error:
             record["error"] = self.error
+        if self.received_on is not None:
+            record[RECEIVED_ON] = self.received_on
         return record
 
 

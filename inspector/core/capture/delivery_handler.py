@@ -54,6 +54,7 @@ class _RequestFields(TypedDict):
     query: str
     headers: tuple[tuple[str, str], ...]
     remote_addr: str
+    received_on: str
 
 
 class _Reply(Exception):
@@ -86,6 +87,8 @@ class DeliveryHandler:
         self.strict_envelope = strict_envelope
         self.rule_hook: RuleHook | None = None
         self.forward_hook: ForwardHook | None = None
+        # The listener's base URL once bound (recorded with each event: where exports point).
+        self.listener_url = ""
 
     def __call__(self, request: ReceivedRequest, remote_addr: str) -> Response:
         started = time.perf_counter()
@@ -100,6 +103,7 @@ class DeliveryHandler:
             "query": redact_query(head.query),
             "headers": redact_headers(raw_headers),
             "remote_addr": remote_addr,
+            "received_on": self.listener_url,
         }
         body = request.body
         body_size: int | None = request.body_size if request.body_size != len(body) else None

@@ -121,6 +121,7 @@ class Listener:
         _allow_descriptors(self.config.max_connections + 256)
         self._server = HttpServer(sock, self._handler, self.config.limits())
         self.port = self._server.port
+        self._handler.listener_url = self.url
         self.writer.start()
         self._server.start()
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from inspector.core.events import EventSummary, NewEvent, StoredEvent
+from inspector.core.events import RECEIVED_ON, EventSummary, NewEvent, StoredEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +74,14 @@ def decode_extra(text: str | None) -> dict[str, Any]:
     return value
 
 
+def _initial_extra(e: NewEvent) -> dict[str, Any]:
+    return {RECEIVED_ON: e.received_on} if e.received_on else {}
+
+
+def encode_extra(value: dict[str, Any]) -> str:
+    return json.dumps(value) if value else "{}"
+
+
 def _body_size(e: NewEvent) -> int:
     return len(e.body) if e.body_size is None else e.body_size
 
@@ -97,7 +105,8 @@ COLUMNS: tuple[Column, ...] = (
     from_event("remote_addr"),
     from_event("error"),
     set_by_store("forward_status"),  # set with the "forward" extra
-    set_by_store("extra", from_sql=decode_extra, initial="{}"),  # JSON: forward/replay results
+    # JSON: where it was received (given), then forward/replay results (set by the store later).
+    from_event("extra", _initial_extra, to_sql=encode_extra, from_sql=decode_extra),
     set_by_store("pinned", from_sql=bool, initial=0),  # kept by the user: never pruned
 )
 _BY_NAME = {c.name: c for c in COLUMNS}
