@@ -62,6 +62,12 @@ def add_parser(sub: Any) -> None:
     )
 
 
+def _on_base(write: Writer, base_url: str) -> Writer:
+    """`write` (the HAR or cURL writer) with every request pointed at `base_url`."""
+    with_base: Callable[..., int] = write
+    return lambda events, out: with_base(events, out, base_url=base_url)
+
+
 class _Counted:
     """The events as they are read, counted, so a failed read can say how far the export got."""
 
@@ -88,8 +94,6 @@ def run(args: argparse.Namespace) -> int:
     if write is None:
         raise UserError(f"--format {args.format} is not available in this build")
     if args.url is not None:
-        from functools import partial
-
         from inspector.core.io.event_url import parse_base
 
         if args.format == "ndjson":
@@ -98,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
             parse_base(args.url)
         except ValueError as exc:
             raise UserError(f"--url: {exc}") from None
-        write = partial(write, base_url=args.url)
+        write = _on_base(write, args.url)
     try:
         flt = parse_filter(args.filter)
     except FilterError as exc:
