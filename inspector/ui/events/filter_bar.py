@@ -128,6 +128,14 @@ class FilterBar(QWidget):
         if apply:
             self.apply_now()
 
+    def add_term(self, term: str, *, exclude: bool = False) -> None:
+        """AND `term` (or its negation) onto the typed query and apply it ("filter on this value")."""
+        term = f"-{term}" if exclude else term
+        typed = self.edit.text().strip()
+        if term in typed.split():
+            return
+        self.set_text(f"{typed} {term}" if typed else term)
+
     def clear(self) -> None:
         self.edit.clear()
         self.type_combo.setCurrentIndex(0)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -32,6 +33,7 @@ from inspector.ui.bridge import CommitNotice
 from inspector.ui.detail.action_results import ActionResultsView
 from inspector.ui.detail.detail_panes import DetailPanes
 from inspector.ui.events.badge_delegate import BadgeDelegate
+from inspector.ui.events.cell_filters import term_for_cell
 from inspector.ui.events.events_model import (
     COL_EVENT_ID,
     COL_FORWARD,
@@ -49,6 +51,7 @@ from inspector.ui.events.events_model import (
 )
 from inspector.ui.events.filter_bar import FilterBar, quote_value
 from inspector.ui.session import InspectorSession
+from inspector.ui.window.copy_actions import CopyActions
 from inspector.ui.window.event_actions import EventActions
 from inspector.ui.window.forward_settings import ForwardSettings
 from inspector.ui.window.history_controls import HistoryControls
@@ -258,13 +261,42 @@ class MainWindow(QMainWindow):
         forward_bar.setMovable(False)
         forward_bar.addWidget(self.forward)
         self.addToolBar(forward_bar)
+        self.copy_actions = CopyActions(self.store, self.selected_seqs, self.show_message, self)
+        self._cell_term: str | None = None  # the term of the cell the context menu was opened on
+        self.filter_on_value_action = self._action(
+            "filterOnValueAction", "Filter on this value", lambda: self._filter_on_cell(False)
+        )
+        self.exclude_value_action = self._action(
+            "excludeValueAction", "Exclude this value", lambda: self._filter_on_cell(True)
+        )
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(lambda pos: actions.show_context_menu(self.table, pos))
+        self.table.customContextMenuRequested.connect(self.show_table_menu)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self.copy_actions.update_enabled())
+        self.copy_actions.update_enabled()
         self.table.selectionModel().selectionChanged.connect(lambda *_: actions.update_enabled())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self.history.update_enabled())
         self.model.modelReset.connect(actions.update_enabled)
         self.model.modelReset.connect(self.history.update_enabled)
         actions.update_enabled()
+
+    def show_table_menu(self, pos: QPoint) -> QMenu:
+        """Copy as cURL / HAR / body and "filter on this value" for the cell, then the Events menu."""
+        leading: list[QAction | None] = list(self.copy_actions.actions())
+        index = self.table.indexAt(pos)
+        summary = index.data(SummaryRole) if index.isValid() else None
+        self._cell_term = (
+            term_for_cell(summary, index.column()) if isinstance(summary, EventSummary) else None
+        )
+        if self._cell_term is not None:
+            shown = self._cell_term.replace("&", "&&")
+            self.filter_on_value_action.setText(f"Filter on “{shown}”")
+            self.exclude_value_action.setText(f"Exclude “{shown}”")
+            leading += [None, self.filter_on_value_action, self.exclude_value_action]
+        return self.event_actions.show_context_menu(self.table, pos, leading)
+
+    def _filter_on_cell(self, exclude: bool) -> None:
+        if self._cell_term is not None:
+            self.filter_bar.add_term(self._cell_term, exclude=exclude)
 
     def _wire(self) -> None:
         session = self.session
