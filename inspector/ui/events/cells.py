@@ -43,6 +43,28 @@ BADGES: dict[str, tuple[str, str]] = {
     ev.FLAG_RULE: ("rule", "info"),
 }
 
+# What a pill shows when the full texts do not fit; the verdict tooltip lists the full texts.
+SHORT_BADGES: dict[str, str] = {
+    "unauthorized": "401",
+    "invalid JSON": "bad JSON",
+    "too large": "413",
+    "not JSON": "415",
+    "method": "405",
+    "duplicate": "dup",
+    "not an envelope": "no envelope",
+    "duplicate keys": "dup keys",
+    "truncated": "cut",
+}
+VERIFIED_PREFIX = "verified: "
+
+
+def short_badge(text: str) -> str:
+    """The short form of a badge ("verified: wh_…" -> "verified", "duplicate" -> "dup")."""
+    if text.startswith(VERIFIED_PREFIX):
+        return "verified"
+    return SHORT_BADGES.get(text, text)
+
+
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 ERROR_RED = QColor(0xD3, 0x3F, 0x3F)
 OK_GREEN = QColor(0x2E, 0x9E, 0x5B)
@@ -103,8 +125,11 @@ def tooltip(row: EventSummary, col: int) -> str | None:
         return f"#{row.seq} received {row.received_at_iso}"
     if col == COL_SIZE:
         return f"{row.body_size:,} bytes"
-    if col == COL_VERDICT and row.duplicate_of is not None:
-        return f"duplicate of delivery #{row.duplicate_of}"
+    if col == COL_VERDICT:
+        lines = [text for text, _kind in badges_for(row)]
+        if row.duplicate_of is not None:
+            lines.append(f"duplicate of delivery #{row.duplicate_of}")
+        return "\n".join(lines) or None
     if col == COL_FORWARD and row.forward_status is not None:
         if row.forward_status == 0:
             return "Forwarded; the target gave no HTTP answer (refused, timed out or dropped)"

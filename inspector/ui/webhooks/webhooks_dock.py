@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea
 
 from inspector.ui.webhooks.tunnel_status import TunnelStatus
 from inspector.ui.webhooks.webhooks_panel import WebhooksPanel
@@ -27,7 +27,14 @@ class WebhooksDock(QDockWidget):
         self._settings = settings
         session = window.session
         self.panel = WebhooksPanel(session, settings=settings, parent=self)
-        self.setWidget(self.panel)
+        # Scrolled rather than squeezed: the tunnel controls alone are taller than a 640-pixel
+        # window, and a dock's minimum height would otherwise become the window's.
+        self.panel_scroll = QScrollArea(self)
+        self.panel_scroll.setObjectName("webhooksScroll")
+        self.panel_scroll.setWidgetResizable(True)
+        self.panel_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.panel_scroll.setWidget(self.panel)
+        self.setWidget(self.panel_scroll)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self)
         state = settings.value(KEY_DOCKS)
         if not (isinstance(state, QByteArray) and window.restoreState(state)):

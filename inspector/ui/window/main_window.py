@@ -34,6 +34,7 @@ from inspector.ui.detail.action_results import ActionResultsView
 from inspector.ui.detail.detail_panes import DetailPanes
 from inspector.ui.events.badge_delegate import BadgeDelegate
 from inspector.ui.events.cell_filters import term_for_cell
+from inspector.ui.events.column_fit import ColumnFitter
 from inspector.ui.events.events_model import (
     COL_EVENT_ID,
     COL_FORWARD,
@@ -66,9 +67,22 @@ DEFAULT_WIDTHS = {
     COL_EVENT_ID: 170,
     COL_STATUS: 56,
     COL_SIZE: 72,
-    COL_VERDICT: 200,
-    COL_FORWARD: 90,
+    COL_VERDICT: 160,
+    COL_FORWARD: 80,
 }
+# What the long columns may shrink to when the columns are wider than the table (ColumnFitter).
+MIN_WIDTHS = {
+    COL_TIME: 80,
+    COL_METHOD: 44,
+    COL_PATH: 50,
+    COL_TYPE: 80,
+    COL_EVENT_ID: 60,
+    COL_STATUS: 44,
+    COL_SIZE: 50,
+    COL_VERDICT: 64,
+    COL_FORWARD: 56,
+}
+SHRINKABLE = (COL_TIME, COL_METHOD, COL_PATH, COL_TYPE, COL_EVENT_ID, COL_SIZE, COL_VERDICT)
 COUNTS_LABEL_MS = 250  # how often "N of M events" may change during a burst
 # How far a duplicate jump scrolls through pages before narrowing the table to the event id.
 MAX_JUMP_PAGES = 50
@@ -168,6 +182,9 @@ class MainWindow(QMainWindow):
         for col, width in DEFAULT_WIDTHS.items():
             table.setColumnWidth(col, width)
         table.setItemDelegateForColumn(COL_VERDICT, BadgeDelegate(table))
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header.setMinimumSectionSize(min(MIN_WIDTHS.values()))  # the stretched last one too
+        self.column_fitter = ColumnFitter(table, SHRINKABLE, MIN_WIDTHS)
         # Indicator first, so enabling sorting does not trigger a second load of the same order.
         header.setSortIndicator(COL_TIME, Qt.SortOrder.DescendingOrder)
         table.setSortingEnabled(True)
