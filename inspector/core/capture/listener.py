@@ -51,6 +51,9 @@ class ListenerConfig:
 class ListenerBindError(OSError):
     """The address cannot be bound; str() is a sentence for the user."""
 
+    def __str__(self) -> str:
+        return self.strerror or super().__str__()  # without OSError's "[Errno 98]" prefix
+
 
 class Listener:
     def __init__(

@@ -342,15 +342,16 @@ class MainWindow(QMainWindow):
 
     def _on_listener_started(self, url: str) -> None:
         self.status.set_url(url)
-        self.setWindowTitle(f"Webhook Inspector — {url}")
+        # The platform appends the application's display name ("… — Webhook Inspector") itself.
+        self.setWindowTitle(url)
         # Anything committed between our first page and the subscription is caught up now; the
         # model counts only rows it has not accounted for yet.
         self.model.on_committed(self.session.catch_up_notice())
         self.listenerAttached.emit(url)
 
     def show_listener_problem(self, message: str) -> None:
+        # In the URL label only: a temporary status message would paint over it.
         self.status.set_url(None, message)
-        self.statusBar().showMessage(message, 10000)
 
     def offer_free_port(self, message: str) -> QMessageBox:
         """Say the port is taken and offer to listen on any free port instead (non-blocking)."""
