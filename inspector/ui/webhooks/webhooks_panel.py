@@ -37,7 +37,14 @@ from inspector.ui.session import InspectorSession
 from inspector.ui.webhooks.profile_dialog import ProfileDialog
 from inspector.ui.webhooks.tunnel_controls import TunnelControls
 from inspector.ui.webhooks.webhook_dialogs import CreateWebhookDialog, UpdateWebhookDialog, format_duration
-from inspector.ui.webhooks.webhooks_model import COL_EVENTS, COL_URL, ROW_ROLE, WebhooksModel
+from inspector.ui.webhooks.webhooks_model import (
+    COL_EVENTS,
+    COL_ID,
+    COL_TOKEN,
+    COL_URL,
+    ROW_ROLE,
+    WebhooksModel,
+)
 
 LISTENER_PATH = "/hooks"  # appended to the tunnel (or listener) URL in the Create dialog
 KEY_PROFILE = "webhooks/profile"  # the active profile's name: the only thing kept in QSettings
@@ -147,9 +154,16 @@ class WebhooksPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        # One line per webhook: ids whole (they are what you type in webhook: filters), the URL and
+        # events elided in the middle rather than wrapped ("http:// / 127.0.0.1…"); tooltips have all.
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
+        header.setSectionResizeMode(COL_ID, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_URL, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_EVENTS, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_TOKEN, QHeaderView.ResizeMode.ResizeToContents)
 
         self.create_button = QPushButton("Create…", self)
         self.create_button.setObjectName("createWebhookButton")
