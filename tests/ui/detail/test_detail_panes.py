@@ -474,3 +474,10 @@ def test_selecting_events_does_not_drain_nones_refcount(panes: DetailPanes) -> N
         QGuiApplication.processEvents()
     lost = start - sys.getrefcount(None)
     assert lost < 100, f"{lost} references to None lost in 20 selections: a broken PySide6 build"
+
+
+def test_header_rows_are_one_line_tall(panes: DetailPanes) -> None:
+    panes.show_event(make_event(b"{}"))
+    view = panes.headers_view
+    assert view.model().rowCount() > 0
+    assert view.rowHeight(0) < 2 * view.fontMetrics().height()
