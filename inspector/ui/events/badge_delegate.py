@@ -11,17 +11,11 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPixmap, QPixmapCache
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from inspector.ui import theme
 from inspector.ui.events.cells import short_badge
 from inspector.ui.events.events_model import BadgesRole
 
-# Mid-saturation colours with white text read on both light and dark palettes.
-KIND_COLORS: dict[str, QColor] = {
-    "bad": QColor(0xC6, 0x3B, 0x3B),
-    "warn": QColor(0xC2, 0x7C, 0x0E),
-    "info": QColor(0x5B, 0x6B, 0x7F),
-    "ok": QColor(0x2E, 0x8B, 0x57),
-}
-_WHITE = QColor(255, 255, 255)
+_WHITE = QColor(theme.BADGE_TEXT)
 _PAD_X = 6
 _GAP = 4
 
@@ -73,7 +67,7 @@ class BadgeDelegate(QStyledItemDelegate):
             for x, w, text, kind in self.layout(badges, width, metrics):
                 pill = QRectF(x, 0, w, height)
                 painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(KIND_COLORS.get(kind, KIND_COLORS["info"]))
+                painter.setBrush(theme.badge_colour(kind))
                 painter.drawRoundedRect(pill, height / 2, height / 2)
                 painter.setPen(_WHITE)
                 painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
