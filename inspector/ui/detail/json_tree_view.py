@@ -24,6 +24,7 @@ EXPAND_ALL_KEYS = QKeySequence("Ctrl+E")
 class JsonTreeView(QTreeView):
     # Human sentence about what the last action did (copied, expansion stopped at the limit).
     message = Signal(str)
+    filterRequested = Signal(str)  # a filter term for the node's value ("filter on this value")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,8 +50,12 @@ class JsonTreeView(QTreeView):
         self.collapse_all_action.triggered.connect(self.collapseAll)
         # The actions live in the menu only: their keys are handled in keyPressEvent, because a
         # widget shortcut for Ctrl+C would be ambiguous with the window's "copy body" Ctrl+C.
+        self.filter_value_action = QAction("Filter on this value", self)
+        self.filter_value_action.setObjectName("jsonFilterOnValueAction")
+        self.filter_value_action.triggered.connect(lambda _checked=False: self._request_filter())
+        self._filter_term: str | None = None
         self._menu = QMenu(self)
-        for action in (self.copy_value_action, self.copy_path_action):
+        for action in (self.copy_value_action, self.copy_path_action, self.filter_value_action):
             self._menu.addAction(action)
         self._menu.addSeparator()
         self._menu.addAction(self.expand_all_action)
@@ -191,7 +196,26 @@ class JsonTreeView(QTreeView):
         has_item = index.isValid() and not self._is_note(index)
         self.copy_value_action.setEnabled(has_item)
         self.copy_path_action.setEnabled(has_item)
+        self._filter_term = self.filter_term(index) if has_item else None
+        shown = (self._filter_term or "").replace("&", "&&")
+        self.filter_value_action.setText(f"Filter on “{shown}”" if shown else "Filter on this value")
+        self.filter_value_action.setEnabled(self._filter_term is not None)
         self._menu.popup(self.viewport().mapToGlobal(pos))
+
+    def filter_term(self, index: QModelIndex) -> str | None:
+        """The filter term for the node at `index`, if the query language can say it."""
+        from inspector.ui.events.cell_filters import term_for_node
+
+        model = self.json_model()
+        if model is None or not index.isValid():
+            return None
+        key_index = index.siblingAtColumn(COL_KEY)
+        scalar = not model.hasChildren(key_index)
+        return term_for_node(model.json_path(key_index), model.value_text(key_index), scalar)
+
+    def _request_filter(self) -> None:
+        if self._filter_term is not None:
+            self.filterRequested.emit(self._filter_term)
 
     def _is_note(self, index: QModelIndex) -> bool:
         model = self.json_model()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from inspector.core import events as ev
 from inspector.core.events import EventSummary
+from inspector.core.store.filter_query import FilterError, parse_filter
 from inspector.ui.events.cells import COL_EVENT_ID, COL_METHOD, COL_PATH, COL_STATUS, COL_TYPE, COL_VERDICT
 from inspector.ui.events.filter_bar import quote_value
 
@@ -38,3 +41,28 @@ def term_for_cell(row: EventSummary, col: int) -> str | None:
         word = next((_FLAG_WORDS[f] for f in row.flags if f in _FLAG_WORDS), None)
         return f"is:{word}" if word else None
     return None
+
+
+_PLAIN_PATH = re.compile(r"^\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$")
+
+
+def term_for_node(json_path: str, value_text: str, scalar: bool) -> str | None:
+    """The term matching a JSON tree node ("$.data.amount" = 5 -> "data.amount:5"), when the query
+    language can run it: `event_id` / `event_identifier` as id: / type:, any other plain path as a
+    field filter (once the language has them: the term is only offered when it parses)."""
+    match = _PLAIN_PATH.match(json_path)
+    if not scalar or match is None or not value_text:
+        return None
+    path = match.group(1)[1:]
+    value = quote_value(value_text)
+    if path == "event_id":
+        term = f"id:{value}"
+    elif path == "event_identifier":
+        term = f"type:{value}"
+    else:
+        term = f"{path}:{value}"
+    try:
+        parse_filter(term)
+    except FilterError:
+        return None
+    return term

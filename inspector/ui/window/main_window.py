@@ -120,7 +120,7 @@ class MainWindow(QMainWindow):
         self._counts_timer.setSingleShot(True)
         self._counts_timer.setInterval(COUNTS_LABEL_MS)
         self._counts_timer.timeout.connect(self._show_counts)
-        self.filter_bar = FilterBar(self)
+        self.filter_bar = FilterBar(self, settings=settings)
         self.table = self._build_table()
         self.panes = DetailPanes(self)
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
@@ -158,6 +158,8 @@ class MainWindow(QMainWindow):
         self._wire()
         self.model.refresh()
         self.filter_bar.set_types(store.event_types())
+        self.filter_bar.set_values("webhook", self._known_webhook_ids())
+        self.panes.tree_view.filterRequested.connect(self.filter_bar.add_term)
 
     # -- construction --------------------------------------------------------------------------
 
@@ -190,6 +192,13 @@ class MainWindow(QMainWindow):
         table.setSortingEnabled(True)
         header.sortIndicatorChanged.connect(self._keep_indicator_on_sql_order)
         return table
+
+    def _known_webhook_ids(self) -> list[str]:
+        """Offered after `webhook:` in the filter box (a small JSON file in the config dir)."""
+        try:
+            return [w.id for w in self.session.sync.index.all()]
+        except (OSError, ValueError):
+            return []
 
     def _keep_indicator_on_sql_order(self, column: int, _order: Qt.SortOrder) -> None:
         # The verdict column has no SQL order: put the arrow back on the column actually sorted.
