@@ -29,7 +29,13 @@ from PySide6.QtWidgets import (
 
 from inspector.core.provider.client import NetworkError
 from inspector.core.provider.profiles import BUILTIN_PROFILES, LOCAL_SANDBOX, Profile, ProfileError
-from inspector.core.provider.webhook_service import SavedWebhook, WebhookRow, user_error
+from inspector.core.provider.webhook_service import (
+    PROVIDER_TOKEN_ENV,
+    SavedWebhook,
+    WebhookRow,
+    env_access_token,
+    user_error,
+)
 from inspector.sandbox.catalog import CATALOG
 from inspector.ui.busy_bar import BusyBar
 from inspector.ui.runner import JobGroup
@@ -305,11 +311,14 @@ class WebhooksPanel(QWidget):
         self.token_state.setText("checking…")
         self._show_secrets_location()
         secrets, name = self.session.secrets, profile.name
-        self._call(
-            lambda: bool(secrets.api_token(name)),
-            self._on_token_state,
-            on_error=lambda _error: self._set_token_state(False),
-        )
+
+        def token_source() -> str:
+            # Only where the token is, never the token: "saved" (keyring or session) or the variable.
+            if secrets.api_token(name):
+                return "saved"
+            return f"from {PROVIDER_TOKEN_ENV}" if env_access_token(profile) else ""
+
+        self._call(token_source, self._on_token_state, on_error=lambda _error: self._set_token_state(False))
         self._update_buttons()
 
     def _show_secrets_location(self) -> None:
@@ -457,9 +466,9 @@ class WebhooksPanel(QWidget):
     def _on_tunnel_followed(self, _result: object) -> None:
         self.refresh()  # a webhook's URL changed with the provider
 
-    def _on_token_state(self, present: bool) -> None:
-        self._set_token_state(present)
-        if present:
+    def _on_token_state(self, source: str) -> None:
+        self._set_token_state(bool(source), source)
+        if source:
             self.refresh()
 
     def _on_token_saved(self, in_keyring: bool) -> None:
@@ -529,9 +538,15 @@ class WebhooksPanel(QWidget):
         if not self.grace_timer.isActive():
             self.grace_timer.start()
 
-    def _set_token_state(self, present: bool) -> None:
+    def _set_token_state(self, present: bool, source: str = "saved") -> None:
         self.access_token_set = present
-        self.token_state.setText("saved" if present else "not set")
+        self.token_state.setText(source if present else "not set")
+        self.token_state.setToolTip(
+            f"The API access token is read from the environment variable {PROVIDER_TOKEN_ENV}"
+            " (no token is saved for this profile)"
+            if present and source != "saved"
+            else ""
+        )
         self.token_state.setStyleSheet("" if present else ERROR_STYLE)
         self._update_buttons()
 
