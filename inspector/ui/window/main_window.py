@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QByteArray, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QPoint, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -51,6 +51,7 @@ from inspector.ui.events.events_model import (
     SummaryRole,
 )
 from inspector.ui.events.filter_bar import FilterBar, quote_value
+from inspector.ui.icons import set_icons
 from inspector.ui.session import InspectorSession
 from inspector.ui.window.copy_actions import CopyActions
 from inspector.ui.window.event_actions import EventActions
@@ -276,6 +277,7 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Events", self)
         bar.setObjectName("eventsToolBar")
         bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)  # the words stay
         for action in actions.toolbar_actions():
             if action is None:
                 bar.addSeparator()
@@ -299,6 +301,7 @@ class MainWindow(QMainWindow):
         self.table.customContextMenuRequested.connect(self.show_table_menu)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self.copy_actions.update_enabled())
         self.copy_actions.update_enabled()
+        self._set_icons()
         self.table.selectionModel().selectionChanged.connect(lambda *_: actions.update_enabled())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self.history.update_enabled())
         self.model.modelReset.connect(actions.update_enabled)
@@ -323,6 +326,32 @@ class MainWindow(QMainWindow):
     def _filter_on_cell(self, exclude: bool) -> None:
         if self._cell_term is not None:
             self.filter_bar.add_term(self._cell_term, exclude=exclude)
+
+    def _set_icons(self) -> None:
+        """Bundled icons in the palette's text colour (redone when the palette changes)."""
+        actions = self.event_actions
+        set_icons(
+            {
+                actions.replay_action: "replay",
+                actions.edit_send_action: "edit-send",
+                actions.diff_action: "diff",
+                actions.export_action: "export",
+                actions.export_filtered_action: "export",
+                actions.import_action: "import",
+                actions.rules_action: "rules",
+                self.pause_action: "pause",
+                self.follow_action: "follow",
+                self.clear_history_action: "clear",
+                self.copy_body_action: "copy",
+                self.focus_filter_action: "filter",
+                self.copy_actions.copy_curl_action: "copy",
+            }
+        )
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "copy_actions"):
+            self._set_icons()
 
     def _wire(self) -> None:
         session = self.session
@@ -629,7 +658,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1200, 780)
+            self.resize(self.first_run_size())
         splitter = self.settings.value(KEY_SPLITTER)
         if not (isinstance(splitter, QByteArray) and self.splitter.restoreState(splitter)):
             self.splitter.setSizes([440, 300])
@@ -638,6 +667,15 @@ class MainWindow(QMainWindow):
             self.table.horizontalHeader().restoreState(header)
         follow = self.settings.value(KEY_FOLLOW, False, type=bool)
         self.follow_action.setChecked(bool(follow))
+
+    def first_run_size(self) -> QSize:
+        """1280x800 (the events table, the panes and the Webhooks panel all fit), or the screen's
+        available area when that is smaller."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        wanted = QSize(1280, 800)
+        if screen is None:
+            return wanted
+        return wanted.boundedTo(screen.availableGeometry().size())
 
     def save_state(self) -> None:
         # Layout only: never tokens or anything secret in this file.
