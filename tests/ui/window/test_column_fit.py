@@ -79,3 +79,22 @@ def test_every_column_and_badge_is_on_screen_with_the_webhooks_panel(
     pills = delegate.layout(index.data(BadgesRole), window.table.columnWidth(COL_VERDICT) - 6, metrics)
     assert [text for _x, _w, text, _k in pills] in (["verified"], [f"verified: {WEBHOOK_ID}"])
     assert f"verified: {WEBHOOK_ID}" in index.data(3)  # ToolTipRole: the full text
+
+
+def test_closing_the_panel_gives_the_columns_their_width_back(
+    qtbot: Any,
+    make_window: Callable[..., MainWindow],
+    store: EventStore,
+    listener: Listener,
+    settings: QSettings,
+    no_keyring: KeyringBackend,
+) -> None:
+    verified_rows(store)
+    window = make_window(store, listener)
+    natural = [window.table.columnWidth(c) for c in range(len(HEADERS) - 1)]
+    dock = add_webhooks_dock(window, settings)
+    window.resize(1280, 800)
+    widths = lambda: [window.table.columnWidth(c) for c in range(len(HEADERS) - 1)]  # noqa: E731
+    qtbot.waitUntil(lambda: widths() != natural and columns_outside(window) == [], timeout=WAIT)
+    dock.hide()
+    qtbot.waitUntil(lambda: widths() == natural, timeout=WAIT)
