@@ -9,6 +9,8 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontMetrics, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QToolButton, QWidget
 
+from inspector.ui import theme
+
 
 class ElidedLabel(QLabel):
     """A one-line label that ends with "…" at a word when it is narrower than its text (never cut
@@ -83,7 +85,7 @@ class StatusControls:
 
         self.paused_label = QLabel(bar)
         self.paused_label.setObjectName("statusPausedCount")
-        self.paused_label.setStyleSheet("color: #c47f00; font-weight: bold;")
+        self.paused_label.setStyleSheet(f"color: {theme.warn_colour().name()}; font-weight: bold;")
         self.paused_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         bold = self.paused_label.font()
         bold.setBold(True)
@@ -108,12 +110,12 @@ class StatusControls:
 
         self.token_problem_label = ElidedLabel(bar)
         self.token_problem_label.setObjectName("statusTokenProblem")
-        self.token_problem_label.setStyleSheet("color: #d33f3f;")
+        self.token_problem_label.setStyleSheet(theme.error_css())
         self.token_problem_label.hide()
 
         self.store_problem_label = ElidedLabel(bar)
         self.store_problem_label.setObjectName("statusStoreProblem")
-        self.store_problem_label.setStyleSheet("color: #d33f3f;")
+        self.store_problem_label.setStyleSheet(theme.error_css())
         self.store_problem_label.hide()
 
         bar.addWidget(self.url_label)
@@ -135,7 +137,7 @@ class StatusControls:
             self.url_label.setStyleSheet("")
         else:
             self.url_label.set_full_text(f"not listening — {problem}" if problem else "not listening")
-            self.url_label.setStyleSheet("color: #d33f3f;")
+            self.url_label.setStyleSheet(theme.error_css())
         self.copy_url_button.setEnabled(bool(url))
 
     @property
