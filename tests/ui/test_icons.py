@@ -34,3 +34,17 @@ def test_toolbar_actions_have_icons_and_words(window: MainWindow) -> None:
     assert bar is not None and bar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextBesideIcon
     actions = [a for a in bar.actions() if not a.isSeparator()]
     assert actions and all(not a.icon().isNull() and a.text() for a in actions)
+
+
+def test_icons_are_redrawn_when_the_palette_changes(window: MainWindow) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    action = window.event_actions.replay_action
+    before = action.icon().pixmap(24, 24).toImage()
+    old = QApplication.palette()
+    try:
+        QApplication.setPalette(theme.dark_palette())
+        QApplication.processEvents()
+        assert action.icon().pixmap(24, 24).toImage() != before
+    finally:
+        QApplication.setPalette(old)
