@@ -65,3 +65,13 @@ def test_desktop_entry_launches_the_app_with_its_icon() -> None:
 
 def test_a_missing_resource_is_reported_missing() -> None:
     assert not paths.resource("icons/no-such-icon.png").is_file()
+
+
+def test_action_icons_are_svg_documents_drawn_in_one_replaceable_colour() -> None:
+    names = sorted(p.name for p in paths.resource("icons/actions").iterdir())
+    assert {"replay.svg", "export.svg", "diff.svg", "pause.svg"} <= set(names)
+    for name in names:
+        data = paths.resource(f"icons/actions/{name}").read_bytes()
+        root = ET.fromstring(data)
+        assert root.tag == "{http://www.w3.org/2000/svg}svg" and root.get("viewBox") == "0 0 24 24"
+        assert b"#000000" in data and b'width="24" height="24"' in data  # what icons.py replaces

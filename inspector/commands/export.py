@@ -52,6 +52,20 @@ def add_parser(sub: Any) -> None:
         help='which events, in the filter language: "type:card.* status:2xx"',
     )
     p.add_argument("--out", metavar="FILE", help="write here (atomically) instead of stdout")
+    p.add_argument(
+        "--url",
+        metavar="BASE",
+        help=(
+            "where cURL/HAR requests point, e.g. http://localhost:3000/api"
+            " (default: the listener each event was received on)"
+        ),
+    )
+
+
+def _on_base(write: Writer, base_url: str) -> Writer:
+    """`write` (the HAR or cURL writer) with every request pointed at `base_url`."""
+    with_base: Callable[..., int] = write
+    return lambda events, out: with_base(events, out, base_url=base_url)
 
 
 class _Counted:
@@ -79,6 +93,16 @@ def run(args: argparse.Namespace) -> int:
     write = writers().get(args.format)
     if write is None:
         raise UserError(f"--format {args.format} is not available in this build")
+    if args.url is not None:
+        from inspector.core.io.event_url import parse_base
+
+        if args.format == "ndjson":
+            raise UserError("--url is for --format har or curl (NDJSON keeps the path as received)")
+        try:
+            parse_base(args.url)
+        except ValueError as exc:
+            raise UserError(f"--url: {exc}") from None
+        write = _on_base(write, args.url)
     try:
         flt = parse_filter(args.filter)
     except FilterError as exc:
@@ -99,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
                     write(events, f)  # type: ignore[arg-type]  # text mode: a TextIO
             except OSError as exc:
                 raise UserError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-            print(f"exported {events.n} events to {args.out}", file=sys.stderr)
+            noun = "event" if events.n == 1 else "events"
+            print(f"exported {events.n:,} {noun} to {args.out}", file=sys.stderr)
     except sqlite3.DatabaseError as exc:
         written = f"nothing was written to {args.out}" if args.out else f"{events.n:,} were written"
         if is_damage(exc):

@@ -96,6 +96,23 @@ def _default_to_offscreen() -> None:
         and not os.environ.get("WAYLAND_DISPLAY")
     ):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        _quiet_offscreen_limits()
+
+
+# What the offscreen platform says about the window features it lacks (size hints, raise, grabs):
+# true of the stand-in platform we chose, not of the app, so not printed into the report.
+_OFFSCREEN_NOISE = "This plugin does not support "
+
+
+def _quiet_offscreen_limits() -> None:
+    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+
+    def handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+        if message.startswith(_OFFSCREEN_NOISE):
+            return
+        previous(kind, context, message) if previous is not None else print(message, file=sys.stderr)
+
+    previous = qInstallMessageHandler(handler)
 
 
 def _run_checks(report: Report, tmp: Path) -> None:

@@ -77,6 +77,12 @@ class NewEvent:
     remote_addr: str = ""
     body_size: int | None = None  # full size when `body` was cut; None means len(body)
     error: str | None = None  # the sentence we answered with, for rejected requests
+    # The base URL of the listener that took it (http://127.0.0.1:8765): where a cURL or HAR export
+    # of it points by default. Kept in the row's `extra` JSON as RECEIVED_ON.
+    received_on: str = ""
+
+
+RECEIVED_ON = "received_on"  # the `extra` key of NewEvent.received_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +139,12 @@ class StoredEvent:
     @property
     def received_at_iso(self) -> str:
         return iso_utc(self.received_at)
+
+    @property
+    def received_on(self) -> str | None:
+        """The listener base URL it came to, when recorded (older and imported rows have none)."""
+        value = self.extra.get(RECEIVED_ON)
+        return value if isinstance(value, str) and value else None
 
     @property
     def body_truncated(self) -> bool:
@@ -194,6 +206,8 @@ class StoredEvent:
         if self.extra.get(EXTRA_SHAPE):
             # new_shape / schema_invalid: what differed, one line each (no values, only paths and types).
             record["shape"] = self.extra[EXTRA_SHAPE]
+        if self.received_on is not None:
+            record[RECEIVED_ON] = self.received_on
         return record
 
 

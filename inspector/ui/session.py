@@ -16,6 +16,7 @@ import logging
 import secrets as pysecrets
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -35,6 +36,7 @@ from inspector.core.store.keep_limits import KeepLimits
 from inspector.core.tunnel.detect import TunnelResult, detect_tunnel
 from inspector.core.tunnel.supervisor import TunnelSupervisor
 from inspector.core.tunnel.tools import find_tool
+from inspector.sandbox.state import StateFileError
 from inspector.ui.bridge import CommitNotice, EventBridge
 from inspector.ui.history_keeper import HistoryKeeper
 from inspector.ui.runner import Runner
@@ -54,12 +56,20 @@ SandboxFactory = Callable[[str], "SandboxServer"]  # access token -> a not yet s
 Detector = Callable[[int], TunnelResult]
 
 
-def default_sandbox(access_token: str) -> SandboxServer:
-    # Imported here: the sandbox (its Werkzeug server and payload generators) is ~0.1 s of imports
-    # that a start without it need not pay.
-    from inspector.sandbox.server import SandboxServer
+SANDBOX_STATE_FILE = "sandbox-state.json"  # in the config dir, mode 0600 (test tokens only)
 
-    return SandboxServer(port=0, access_token=access_token)
+
+def sandbox_keeping_state(state_file: Path) -> SandboxFactory:
+    """The window's own sandbox keeps its webhooks across restarts, as `sandbox --state FILE` does."""
+
+    def make(access_token: str) -> SandboxServer:
+        # Imported here: the sandbox (its Werkzeug server and payload generators) is ~0.1 s of
+        # imports that a start without it need not pay.
+        from inspector.sandbox.server import SandboxServer
+
+        return SandboxServer(port=0, access_token=access_token, state_file=state_file)
+
+    return make
 
 
 class Forwarding(QObject):
@@ -228,7 +238,7 @@ class InspectorSession(QObject):
         sync: TokenSync | None = None,
         secrets: SecretStore | None = None,
         client_factory: ClientFactory = ProviderClient,
-        sandbox_factory: SandboxFactory = default_sandbox,
+        sandbox_factory: SandboxFactory | None = None,
         detect: Detector = detect_tunnel,
         token_poll_ms: int = TOKEN_SYNC_MS,
         keep: KeepLimits | None = None,
@@ -273,7 +283,7 @@ class InspectorSession(QObject):
         self._own_listeners: list[Listener] = []  # the ones this session started (and so stops)
         self.listener_problem: str | None = None
         self.sandbox: SandboxServer | None = None
-        self._sandbox_factory = sandbox_factory
+        self._sandbox_factory = sandbox_factory or sandbox_keeping_state(dirs.config / SANDBOX_STATE_FILE)
         self.token_problem: str | None = sync.problem
         self._syncing = False
         self._shut_down = False
@@ -419,10 +429,10 @@ class InspectorSession(QObject):
         if self.sandbox is not None:
             return True
         access_token = pysecrets.token_urlsafe(24)
-        server = self._sandbox_factory(access_token)
         try:
+            server = self._sandbox_factory(access_token)  # reads the kept state: may be unreadable
             server.start()  # binds 127.0.0.1:0 and serves on its own thread: no waiting here
-        except OSError as exc:
+        except (OSError, StateFileError) as exc:
             on_error(exc)
             return False
         self.sandbox = server

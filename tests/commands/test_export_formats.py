@@ -76,3 +76,43 @@ def test_bad_filter_is_a_user_error(data: Path) -> None:
     result = export(data, "--format", "har", "--filter", "is:nonsense")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "--filter" in result.stderr
+
+
+def test_one_event_is_one_event(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "one.ndjson"
+    result = export(data, "--filter", "id:evt_c", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert f"exported 1 event to {out}" in result.stderr
+
+
+def received_on(folder: Path, url: str) -> None:
+    store = EventStore.open(folder)
+    try:
+        body = b'{"event_id": "evt_r", "event_identifier": "card.updated", "data": {}}'
+        headers = (("Host", "tunnel.example.test"), ("Content-Type", "application/json"))
+        new = NewEvent(time.time(), "POST", "/in", "", headers, body, 200, event_id="evt_r", received_on=url)
+        store.insert_many([new])
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("fmt", ["curl", "har"])
+def test_curl_and_har_point_at_the_listener_the_event_came_to_or_at_url(data: Path, fmt: str) -> None:
+    received_on(data, "http://127.0.0.1:40123")
+
+    def urls(*args: str) -> list[str]:
+        result = export(data, "--format", fmt, "--filter", "id:evt_r", *args)
+        assert result.returncode == 0, result.stderr
+        if fmt == "har":
+            return [e["request"]["url"] for e in json.loads(result.stdout)["log"]["entries"]]
+        return [w.strip("'") for w in result.stdout.split() if "://" in w]
+
+    assert urls() == ["http://127.0.0.1:40123/in"]  # not the Host header, not 127.0.0.1:8765
+    assert urls("--url", "http://localhost:3000/api/") == ["http://localhost:3000/api/in"]
+
+
+def test_a_bad_url_is_a_user_error(data: Path) -> None:
+    result = export(data, "--format", "curl", "--url", "http://u:p@example.test")
+    assert result.returncode == 2 and "Traceback" not in result.stderr and "--url" in result.stderr
+    result = export(data, "--url", "http://localhost:3000")
+    assert result.returncode == 2 and "har or curl" in result.stderr

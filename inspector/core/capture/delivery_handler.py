@@ -58,6 +58,7 @@ class _RequestFields(TypedDict):
     query: str
     headers: tuple[tuple[str, str], ...]
     remote_addr: str
+    received_on: str
 
 
 class _Reply(Exception):
@@ -91,6 +92,8 @@ class DeliveryHandler:
         self.rule_hook: RuleHook | None = None
         self.forward_hook: ForwardHook | None = None
         self.learning: PayloadLearning | None = None  # learned shapes (new_shape, schema_invalid)
+        # The listener's base URL once bound (recorded with each event: where exports point).
+        self.listener_url = ""
 
     def __call__(self, request: ReceivedRequest, remote_addr: str) -> Response:
         started = time.perf_counter()
@@ -105,6 +108,7 @@ class DeliveryHandler:
             "query": redact_query(head.query),
             "headers": redact_headers(raw_headers),
             "remote_addr": remote_addr,
+            "received_on": self.listener_url,
         }
         body = request.body
         body_size: int | None = request.body_size if request.body_size != len(body) else None

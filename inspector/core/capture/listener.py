@@ -61,6 +61,9 @@ class ListenerConfig:
 class ListenerBindError(OSError):
     """The address cannot be bound; str() is a sentence for the user."""
 
+    def __str__(self) -> str:
+        return self.strerror or super().__str__()  # without OSError's "[Errno 98]" prefix
+
 
 class Listener:
     def __init__(
@@ -142,6 +145,7 @@ class Listener:
         _allow_descriptors(self.config.max_connections + 256)
         self._server = HttpServer(sock, self._handler, self.config.limits())
         self.port = self._server.port
+        self._handler.listener_url = self.url
         self.writer.start()
         if self.learning is not None:
             self.learning.start()

@@ -115,11 +115,24 @@ def base_from_host_header(value: str | None) -> Base | None:
 DEFAULT_BASE = parse_base(DEFAULT_BASE_URL)
 
 
-def event_url(event: StoredEvent, base_url: str | None = None) -> str:
-    """The event's URL on `base_url`, or else on the host its Host header names, or the default."""
+def event_base(event: StoredEvent, base_url: str | None = None) -> Base:
+    """Where an export of `event` points; the one rule for cURL and HAR (README "Export and import").
+
+    `base_url` (the user's `--url`) when given; else the listener the event was received on; else
+    (rows recorded before that was kept, imported rows) the host its Host header names; else the
+    default listener address.
+    """
     if base_url is not None:
-        base = parse_base(base_url)
-    else:
-        host = next((v for k, v in event.headers if k.strip().lower() == "host"), None)
-        base = base_from_host_header(host) or DEFAULT_BASE
-    return base.url(event.path, event.query)
+        return parse_base(base_url)
+    if event.received_on is not None:
+        try:
+            return parse_base(event.received_on)
+        except ValueError:
+            pass  # not a base URL we would have written: fall through to the Host header
+    host = next((v for k, v in event.headers if k.strip().lower() == "host"), None)
+    return base_from_host_header(host) or DEFAULT_BASE
+
+
+def event_url(event: StoredEvent, base_url: str | None = None) -> str:
+    """The event's URL on `event_base(event, base_url)`."""
+    return event_base(event, base_url).url(event.path, event.query)

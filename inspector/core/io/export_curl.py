@@ -20,7 +20,6 @@ from inspector.core.io.event_url import event_url
 from inspector.core.redaction import auth_scheme, is_secret_name, redact_event
 
 TOKEN_VARIABLE = "WEBHOOK_TOKEN"
-DEFAULT_LISTENER_URL = "http://127.0.0.1:8765"
 INLINE_BODY_LIMIT = 64 * 1024  # one shell argument is limited (128 KiB on Linux); stay well below
 _PLAIN_CONTROLS = {"\n", "\t"}
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -81,7 +80,7 @@ def curl_command(
     if not _VARIABLE.match(token_variable):
         raise ValueError(f"{token_variable!r} is not a shell variable name")
     event = redact_event(event)
-    url = target_url or event_url(event, base_url or DEFAULT_LISTENER_URL)
+    url = target_url or event_url(event, base_url)  # the same rule as HAR
     about = " · ".join(
         x for x in (f"seq {event.seq}", event.event_identifier, event.event_id, event.received_at_iso) if x
     )

@@ -9,6 +9,7 @@ each entry (HAR allows custom fields that start with "_"), so an import gives ba
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 from collections.abc import Iterable
 from http import HTTPStatus
@@ -16,7 +17,7 @@ from typing import Any, TextIO
 
 from inspector import __version__
 from inspector.core.events import EXTRA_SHAPE, StoredEvent
-from inspector.core.io.event_url import event_url
+from inspector.core.io.event_url import event_base
 from inspector.core.redaction import query_pairs, redact_event
 
 CUSTOM_KEY = "_webhookInspector"
@@ -44,12 +45,21 @@ def _text_or_base64(body: bytes) -> dict[str, Any]:
         return {"text": base64.b64encode(body).decode("ascii"), "encoding": "base64"}
 
 
+def _server_address(host: str) -> dict[str, str]:
+    """`serverIPAddress` when the target is an IP address; HAR 1.2 allows no other string there."""
+    try:
+        return {"serverIPAddress": str(ipaddress.ip_address(host.strip("[]")))}
+    except ValueError:
+        return {}
+
+
 def har_entry(event: StoredEvent, base_url: str | None = None) -> dict[str, Any]:
     event = redact_event(event)
+    base = event_base(event, base_url)
     headers = [{"name": k, "value": v} for k, v in event.headers]
     request: dict[str, Any] = {
         "method": event.method,
-        "url": event_url(event, base_url),  # built from parts: the path cannot move the host
+        "url": base.url(event.path, event.query),  # built from parts: the path cannot move the host
         "httpVersion": "HTTP/1.1",
         "cookies": [],
         "headers": headers,
@@ -88,7 +98,7 @@ def har_entry(event: StoredEvent, base_url: str | None = None) -> dict[str, Any]
             "wait": wait,
             "receive": 0,
         },
-        "serverIPAddress": "",
+        **_server_address(base.host),
         CUSTOM_KEY: {
             "seq": event.seq,
             "received_at": event.received_at,
@@ -101,6 +111,7 @@ def har_entry(event: StoredEvent, base_url: str | None = None) -> dict[str, Any]
             "duplicate_of": event.duplicate_of,
             "body_size": event.body_size,
             "remote_addr": event.remote_addr,
+            "received_on": event.received_on,
             "error": event.error,
             "duration_ms": event.duration_ms,
         },

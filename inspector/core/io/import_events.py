@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
-from inspector.core.events import NewEvent
+from inspector.core.events import RECEIVED_ON, NewEvent
 from inspector.core.io import import_fields as fields
+from inspector.core.io.event_url import parse_base
 from inspector.core.io.export_har import CUSTOM_KEY
 from inspector.core.io.import_fields import BadRecord
 from inspector.core.io.import_report import ImportReport, SkipReason
@@ -93,7 +94,20 @@ def _finish(
         remote_addr=fields.optional_text(extra, "remote_addr") or "",
         body_size=fields.body_size(extra.get("body_size"), len(body)),
         error=fields.optional_text(extra, "error"),
+        received_on=_received_on(extra),
     )
+
+
+def _received_on(extra: dict[str, Any]) -> str:
+    """The listener a file says the event came to, when it is a plain base URL (else none)."""
+    value = fields.optional_text(extra, RECEIVED_ON)
+    if not value:
+        return ""
+    try:
+        parse_base(value)
+    except ValueError:
+        return ""
+    return value
 
 
 def _envelope_fields(body: bytes) -> tuple[str | None, str | None]:

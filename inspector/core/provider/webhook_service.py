@@ -17,6 +17,7 @@ The token policy, the same everywhere:
 
 from __future__ import annotations
 
+import os
 import secrets as pysecrets
 import threading
 from collections.abc import Callable, Sequence
@@ -77,6 +78,19 @@ def builtin_event_types() -> list[EventType]:
     return [EventType(t.identifier, t.description) for t in CATALOG.values()]
 
 
+# The provider's own examples read the API access token from this variable.
+PROVIDER_TOKEN_ENV = "PENNY_ACCESS_TOKEN"
+
+
+def env_access_token(profile: Profile) -> str | None:
+    """PENNY_ACCESS_TOKEN when it is set and `profile` is not a sandbox (a production token has no
+    business there); used when the profile has no token of its own."""
+    if profile.is_sandbox:
+        return None
+    value = os.environ.get(PROVIDER_TOKEN_ENV, "").strip()
+    return value or None
+
+
 class WebhookService:
     """Provider + keyring + index (+ the local listener's ring), for any profile."""
 
@@ -101,7 +115,7 @@ class WebhookService:
     # -- provider access -------------------------------------------------------------------------
 
     def client(self, profile: Profile, access_token: str | None = None) -> ProviderClient:
-        token = access_token or self.secrets.api_token(profile.name)
+        token = access_token or self.secrets.api_token(profile.name) or env_access_token(profile)
         if not token:
             raise AuthError(
                 f"No API access token for the profile {profile.name!r}: enter it in the Webhooks panel "

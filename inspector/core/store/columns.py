@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from inspector.core.events import EventSummary, NewEvent, StoredEvent
+from inspector.core.events import RECEIVED_ON, EventSummary, NewEvent, StoredEvent
 from inspector.core.store.references import body_refs, encode_refs
 
 
@@ -79,6 +79,14 @@ def _refs_of_event(e: NewEvent) -> str | None:
     return encode_refs(body_refs(e.body))
 
 
+def _initial_extra(e: NewEvent) -> dict[str, Any]:
+    return {RECEIVED_ON: e.received_on} if e.received_on else {}
+
+
+def encode_extra(value: dict[str, Any]) -> str:
+    return json.dumps(value) if value else "{}"
+
+
 def _body_size(e: NewEvent) -> int:
     return len(e.body) if e.body_size is None else e.body_size
 
@@ -102,7 +110,8 @@ COLUMNS: tuple[Column, ...] = (
     from_event("remote_addr"),
     from_event("error"),
     set_by_store("forward_status"),  # set with the "forward" extra
-    set_by_store("extra", from_sql=decode_extra, initial="{}"),  # JSON: forward/replay results
+    # JSON: where it was received (given), then forward/replay results (set by the store later).
+    from_event("extra", _initial_extra, to_sql=encode_extra, from_sql=decode_extra),
     # The body's references (references.py), made on the request thread with the rest of the row;
     # the refs trigger (migration 3) writes them into the refs table within the same INSERT.
     from_event("refs", _refs_of_event),

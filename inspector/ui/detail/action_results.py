@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFontDatabase
+from PySide6.QtGui import QBrush, QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -24,12 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.events import StoredEvent
+from inspector.ui import theme
 from inspector.ui.window.forward_settings import describe_forward_result, record_ok
 
 COL_KIND, COL_AT, COL_URL, COL_RESULT = range(4)
 HEADERS = ("Attempt", "When (UTC)", "Sent to", "Answer")
-OK_COLOUR = QColor(46, 160, 67)
-FAIL_COLOUR = QColor(215, 58, 73)
 
 
 def attempts(event: StoredEvent) -> list[tuple[str, dict[str, Any]]]:
@@ -94,7 +93,7 @@ class ActionResultsView(QWidget):
         self._records = [record for _kind, record in rows]
         self.table.setRowCount(len(rows))
         for row, (kind, record) in enumerate(rows):
-            brush = QBrush(OK_COLOUR if record_ok(record) else FAIL_COLOUR)
+            brush = QBrush(theme.ok_colour() if record_ok(record) else theme.error_colour())
             cells = (
                 kind,
                 str(record.get("at") or ""),

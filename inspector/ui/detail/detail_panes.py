@@ -142,6 +142,9 @@ class DetailPanes(QWidget):
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         view.setWordWrap(False)
         view.verticalHeader().setVisible(False)
+        # One line per header, as in the events table (the style's default row is two lines tall).
+        view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
+        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         view.horizontalHeader().setStretchLastSection(True)
         view.horizontalHeader().resizeSection(0, 200)
         return view

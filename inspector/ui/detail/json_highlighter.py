@@ -13,6 +13,8 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
+from inspector.ui import theme
+
 # One scan per line: pretty-printed JSON never has a string spanning lines (newlines are escaped),
 # so no block state is needed.
 _TOKEN = re.compile(
@@ -21,13 +23,9 @@ _TOKEN = re.compile(
     r"|(?P<literal>\btrue\b|\bfalse\b|\bnull\b)"
 )
 
-# (key, string, number, literal) colours; the dark set is lighter so it reads on a dark base.
-_LIGHT = ("#7a3e9d", "#0b7a28", "#1750a8", "#b3590e")
-_DARK = ("#d7a6f5", "#8fdc8f", "#8cb8ff", "#f0b070")
-
 
 def is_dark(palette: QPalette) -> bool:
-    return palette.color(QPalette.ColorRole.Base).lightness() < 128
+    return theme.is_dark(palette)
 
 
 class JsonHighlighter(QSyntaxHighlighter):
@@ -38,7 +36,7 @@ class JsonHighlighter(QSyntaxHighlighter):
         self.set_dark(dark, rehighlight=False)
 
     def set_dark(self, dark: bool, *, rehighlight: bool = True) -> None:
-        colours = _DARK if dark else _LIGHT
+        colours = theme.JSON_DARK if dark else theme.JSON_LIGHT  # (key, string, number, literal)
         self._formats = {}
         for name, colour in zip(("key", "string", "number", "literal"), colours, strict=True):
             fmt = QTextCharFormat()

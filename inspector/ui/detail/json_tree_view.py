@@ -53,8 +53,12 @@ class JsonTreeView(QTreeView):
         self.collapse_all_action.triggered.connect(self.collapseAll)
         # The actions live in the menu only: their keys are handled in keyPressEvent, because a
         # widget shortcut for Ctrl+C would be ambiguous with the window's "copy body" Ctrl+C.
+        self.filter_value_action = QAction("Filter on this value", self)
+        self.filter_value_action.setObjectName("jsonFilterOnValueAction")
+        self.filter_value_action.triggered.connect(lambda _checked=False: self._request_filter())
+        self._filter_term: str | None = None
         self._menu = QMenu(self)
-        for action in (self.copy_value_action, self.copy_path_action):
+        for action in (self.copy_value_action, self.copy_path_action, self.filter_value_action):
             self._menu.addAction(action)
         self._menu.addSeparator()
         self._menu.addAction(self.expand_all_action)
@@ -196,7 +200,12 @@ class JsonTreeView(QTreeView):
         has_item = index.isValid() and not self._is_note(index)
         self.copy_value_action.setEnabled(has_item)
         self.copy_path_action.setEnabled(has_item)
-        self.set_filter_actions(filter_terms_at(self.json_model(), index) if has_item else [])
+        self._filter_term = self.filter_term(index) if has_item else None
+        shown = (self._filter_term or "").replace("&", "&&")
+        self.filter_value_action.setText(f"Filter on “{shown}”" if shown else "Filter on this value")
+        self.filter_value_action.setEnabled(self._filter_term is not None)
+        terms = filter_terms_at(self.json_model(), index) if has_item else []
+        self.set_filter_actions([t for t in terms if t != self._filter_term])
         self._menu.popup(self.viewport().mapToGlobal(pos))
 
     def set_filter_actions(self, terms: list[str]) -> list[QAction]:
@@ -217,6 +226,21 @@ class JsonTreeView(QTreeView):
             self._menu.insertAction(first, separator)  # type: ignore[arg-type]
             self._filter_actions.append(separator)
         return self._filter_actions[: len(terms)]
+
+    def filter_term(self, index: QModelIndex) -> str | None:
+        """The filter term for the node at `index`, if the query language can say it."""
+        from inspector.ui.events.cell_filters import term_for_node
+
+        model = self.json_model()
+        if model is None or not index.isValid():
+            return None
+        key_index = index.siblingAtColumn(COL_KEY)
+        scalar = not model.hasChildren(key_index)
+        return term_for_node(model.json_path(key_index), model.value_text(key_index), scalar)
+
+    def _request_filter(self) -> None:
+        if self._filter_term is not None:
+            self.filterRequested.emit(self._filter_term)
 
     def _is_note(self, index: QModelIndex) -> bool:
         model = self.json_model()

@@ -130,8 +130,15 @@ def duplicate_sentence(event: StoredEvent) -> str:
 
 
 def token_sentence(event: StoredEvent) -> str:
-    if event.webhook_id == "cli":
-        return "The Authorization token matched the token given with --token-env."
+    webhook_id = event.webhook_id or ""
+    if webhook_id == "cli" or webhook_id.startswith("env:"):
+        # Not a webhook: the verification token the listener was started with (--token-env NAME).
+        name = webhook_id[4:] if webhook_id.startswith("env:") else ""
+        where = f" from the environment variable <code>{escape(name)}</code>" if name else ""
+        return (
+            f"The Authorization token matched the verification token{where} given with "
+            "<code>--token-env</code> (not a registered webhook's)."
+        )
     if event.webhook_id:
         return f"The Authorization token matched the token of webhook <b>{escape(event.webhook_id)}</b>."
     return ""
@@ -168,12 +175,38 @@ def summary_html(event: StoredEvent) -> str:
         rows.append(("From", event.remote_addr))
     if event.webhook_id:
         rows.append(("Webhook", event.webhook_id))
-    for key, value in sorted(event.extra.items()):
-        if key != ev.EXTRA_SHAPE:  # shown as lines under its flag
-            rows.append((key, _compact(value)))
+    rows.extend(extra_rows({k: v for k, v in event.extra.items() if k != ev.EXTRA_SHAPE}))
     cells = "".join(f"<tr><td><b>{escape(k)}</b>&nbsp;&nbsp;</td><td>{escape(v)}</td></tr>" for k, v in rows)
     parts.append(f"<table cellspacing='2'>{cells}</table>")
     return "\n".join(parts)
+
+
+def _attempt_text(record: dict[str, object]) -> str:
+    """One forward or replay as a phrase: "http://x → 502 in 12 ms" or "http://x → no answer (refused)"."""
+    url = str(record.get("url") or "?")
+    status, error, latency = record.get("status"), record.get("error"), record.get("latency_ms")
+    took = f" in {latency:.0f} ms" if isinstance(latency, int | float) else ""
+    if error and not status:
+        return f"{url} → no answer ({error})"
+    answer = f"answered {status}{took}" if status else "sent"
+    return f"{url} → {answer}" + (f" ({error})" if error else "")
+
+
+def extra_rows(extra: dict[str, object]) -> list[tuple[str, str]]:
+    """The summary rows of what was stored with the event later (forward, replays) in words."""
+    rows: list[tuple[str, str]] = []
+    for key, value in sorted(extra.items()):
+        if key == "received_on" and isinstance(value, str):
+            rows.append(("Received on", value))
+        elif key in ("forward", "forwarded") and isinstance(value, dict):
+            rows.append(("Forwarded", _attempt_text(value)))
+        elif key == "replays" and isinstance(value, list):
+            records = [r for r in value if isinstance(r, dict)]
+            last = f"; last: {_attempt_text(records[-1])}" if records else ""
+            rows.append(("Replays", f"{len(records)}{last}"))
+        else:
+            rows.append((key, _compact(value)))
+    return rows
 
 
 def _compact(value: object) -> str:

@@ -6,11 +6,12 @@ core (`json_diff`), but two multi-megabyte bodies still take longer than a frame
 
 from __future__ import annotations
 
+import difflib
 import json
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFontDatabase
+from PySide6.QtGui import QBrush, QFontDatabase, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -21,25 +22,39 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from inspector.core.actions.json_diff import ADDED, CHANGED, REMOVED, JsonDiff, diff_events
 from inspector.core.events import StoredEvent
+from inspector.ui import theme
 from inspector.ui.dialogs.edit_send_dialog import editable_text
 from inspector.ui.runner import Runner
 
 COL_PATH, COL_KIND, COL_OLD, COL_NEW = range(4)
 HEADERS = ("Path", "Change", "Old", "New")
 VALUE_CHARS = 300  # per cell; the side-by-side views show everything
-# Translucent mid-tones: readable on light and dark palettes alike.
-KIND_COLOURS = {
-    ADDED: QColor(46, 160, 67, 70),
-    REMOVED: QColor(215, 58, 73, 70),
-    CHANGED: QColor(210, 153, 34, 80),
-}
 SHOWN_BODY_CHARS = 512 * 1024
+MAX_DIFFED_LINES = 20_000  # difflib is quadratic at worst: past this the panes stay uncoloured
+
+
+def changed_lines(old: str, new: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """(line, kind) of the old text's removed/changed lines and the new text's added/changed ones."""
+    a, b = old.splitlines(), new.splitlines()
+    if len(a) > MAX_DIFFED_LINES or len(b) > MAX_DIFFED_LINES:
+        return [], []
+    old_marks: list[tuple[int, str]] = []
+    new_marks: list[tuple[int, str]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        kind_old = REMOVED if tag == "delete" else CHANGED
+        kind_new = ADDED if tag == "insert" else CHANGED
+        old_marks += [(i, kind_old) for i in range(i1, i2)]
+        new_marks += [(j, kind_new) for j in range(j1, j2)]
+    return old_marks, new_marks
 
 
 def value_text(value: Any) -> str:
@@ -93,6 +108,8 @@ class DiffDialog(QDialog):
 
         self.summary_label = QLabel("Comparing…", self)
         self.summary_label.setObjectName("diffSummary")
+        self.summary_label.setWordWrap(True)
+        self.marked_lines: tuple[list[tuple[int, str]], list[tuple[int, str]]] = ([], [])
 
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.table)
@@ -108,6 +125,8 @@ class DiffDialog(QDialog):
         self.resize(1000, 700)
 
         old, new = self.old, self.new
+        old_text, new_text = self.old_view.toPlainText(), self.new_view.toPlainText()
+        self.runner.submit(lambda: changed_lines(old_text, new_text), on_done=self._mark_lines, owner=self)
         self.runner.submit(
             lambda: diff_events(old, new),
             on_done=self._on_diff,
@@ -129,16 +148,36 @@ class DiffDialog(QDialog):
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         label = QLabel(title, box)
+        label.setWordWrap(True)  # "#12  card.created  evt_…  2026-…" is wider than half the dialog
+        label.setToolTip(title)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(label)
         layout.addWidget(body, 1)
         return box
 
+    def _mark_lines(self, marks: tuple[list[tuple[int, str]], list[tuple[int, str]]]) -> None:
+        """Colour the changed lines of both panes as the table colours its rows."""
+        for view, found in zip((self.old_view, self.new_view), marks, strict=True):
+            selections = []
+            document = view.document()
+            for line, kind in found:
+                block = document.findBlockByNumber(line)
+                if not block.isValid():
+                    continue
+                selection = QTextEdit.ExtraSelection()
+                selection.format.setBackground(QBrush(theme.diff_tint(kind)))
+                selection.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+                cursor = QTextCursor(block)
+                selection.cursor = cursor
+                selections.append(selection)
+            view.setExtraSelections(selections)
+        self.marked_lines = marks
+
     def _on_diff(self, result: JsonDiff) -> None:
         self.diff = result
         self.table.setRowCount(len(result.changes))
         for row, change in enumerate(result.changes):
-            brush = QBrush(KIND_COLOURS[change.kind])
+            brush = QBrush(theme.diff_tint(change.kind))
             cells = (
                 change.path,
                 change.kind,

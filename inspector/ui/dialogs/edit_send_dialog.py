@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from inspector.core.actions.replay import record_replay, send_body, with_fresh_event_id
 from inspector.core.events import StoredEvent
 from inspector.core.store.event_store import EventStore
-from inspector.ui.dialogs.send_targets import FORWARD_TARGET, LISTENER, TargetPicker
+from inspector.ui.dialogs.send_targets import LISTENER, TargetPicker
 from inspector.ui.runner import JobGroup, Runner
 from inspector.ui.window.forward_settings import describe_forward_result, record_ok
 
@@ -120,9 +120,8 @@ class EditSendDialog(QDialog):
         self.fresh_id = QCheckBox("Give it a new event_id (so it is not treated as a redelivery)", self)
         self.fresh_id.setObjectName("freshEventIdCheck")
         self.fresh_id.setChecked(True)
-        self.target = TargetPicker(forward_url, listener_url, self)
-        if not self.target.choose(LISTENER):
-            self.target.choose(FORWARD_TARGET)
+        # The rule Replay follows too: the forward target when one is set, else this listener.
+        self.target = TargetPicker(forward_url, listener_url, self, default=None)
         self.response_label = QLabel(self)
         self.response_label.setObjectName("responseStatus")
         self.response_label.setWordWrap(True)

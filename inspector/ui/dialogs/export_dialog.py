@@ -15,6 +15,7 @@ from typing import TextIO
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -25,12 +26,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
 
 from inspector.core.events import StoredEvent
 from inspector.core.io.atomic_file import atomic_file
+from inspector.core.io.event_url import parse_base
 from inspector.core.io.export_curl import write_curl
 from inspector.core.io.export_har import write_har
 from inspector.core.io.export_ndjson import write_ndjson
@@ -48,6 +51,8 @@ FIXTURES = "fixtures"
 
 Writer = Callable[[Iterable[StoredEvent], TextIO], int]
 WRITERS: dict[str, Writer] = {NDJSON: write_ndjson, HAR: write_har, CURL: write_curl}
+WITH_URL = (HAR, CURL)  # the formats whose requests point somewhere (the "Send to" field)
+URL_PLACEHOLDER = "the listener each event was received on"
 FORMATS = (
     (NDJSON, "NDJSON (one JSON record per line)", "events.ndjson", "NDJSON (*.ndjson *.jsonl)"),
     (HAR, "HAR 1.2 (browser network log)", "events.har", "HAR (*.har)"),
@@ -77,6 +82,7 @@ def export_events(
     *,
     seqs: Sequence[int] | None = None,
     filter_text: str = "",
+    base_url: str | None = None,
 ) -> ExportResult:
     """The job: read events in batches, report progress, stop on cancel (raising Cancelled)."""
     flt = parse_filter(filter_text)
@@ -99,8 +105,12 @@ def export_events(
             exc.args = (written,)  # how many complete fixtures stay in the folder
             raise
         return ExportResult(fmt, written, destination)
-    writer = WRITERS[fmt]
-    count = write_atomically(destination, lambda out: writer(counted(), out))
+    if fmt in WITH_URL:
+        with_url: Callable[..., int] = WRITERS[fmt]
+        count = write_atomically(destination, lambda out: with_url(counted(), out, base_url=base_url))
+    else:
+        writer = WRITERS[fmt]
+        count = write_atomically(destination, lambda out: writer(counted(), out))
     return ExportResult(fmt, count, destination)
 
 
@@ -115,6 +125,7 @@ class ExportDialog(QDialog):
         *,
         runner: Runner,
         start_dir: str = "",
+        selection: Sequence[int] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -128,6 +139,7 @@ class ExportDialog(QDialog):
         self.file_dialog: QFileDialog | None = None
         self.job = WatchedJob(runner, self, pool=JOB_POOL)
 
+        self.selection = list(selection)
         if self.seqs is not None:
             what = f"the {len(self.seqs)} selected event{'s' if len(self.seqs) != 1 else ''}"
         elif filter_text:
@@ -137,6 +149,20 @@ class ExportDialog(QDialog):
         self.scope_label = QLabel(f"Export {what}. Secret headers are already redacted.", self)
         self.scope_label.setObjectName("exportScope")
         self.scope_label.setWordWrap(True)
+        # Opened on what the table shows, with a selection as the other choice.
+        self.matching_radio = QRadioButton(f"What the table shows ({what})", self)
+        self.matching_radio.setObjectName("exportMatchingRadio")
+        n = len(self.selection)
+        self.selection_radio = QRadioButton(f"Only the {n} selected event{'s' if n != 1 else ''}", self)
+        self.selection_radio.setObjectName("exportSelectionRadio")
+        self.scope_group = QButtonGroup(self)
+        self.scope_group.addButton(self.matching_radio)
+        self.scope_group.addButton(self.selection_radio)
+        self.matching_radio.setChecked(True)
+        offer = self.seqs is None and bool(self.selection)
+        self.matching_radio.setVisible(offer)
+        self.selection_radio.setVisible(offer)
+        self.scope_label.setVisible(not offer)
         self.format_combo = QComboBox(self)
         self.format_combo.setObjectName("exportFormat")
         for key, label, _name, _pattern in FORMATS:
@@ -150,9 +176,17 @@ class ExportDialog(QDialog):
         path_row.addWidget(self.path_edit, 1)
         path_row.addWidget(self.browse_button)
 
+        self.url_edit = QLineEdit(self)
+        self.url_edit.setObjectName("exportUrl")
+        self.url_edit.setPlaceholderText(URL_PLACEHOLDER)
+        self.url_edit.setToolTip(
+            "Where the cURL commands and HAR requests point, e.g. http://localhost:3000/api.\n"
+            "Empty: the listener each event was received on (as `export --url`)."
+        )
         self.progress = QProgressBar(self)
         self.progress.setObjectName("exportProgress")
-        self.progress.setFormat("%v of %m")
+        # No "0 of 100" before anything started: the count shows once the export knows it.
+        self.progress.setFormat("")
         self.progress.setValue(0)
         self.result_label = QLabel(self)
         self.result_label.setObjectName("exportResult")
@@ -177,8 +211,12 @@ class ExportDialog(QDialog):
         form.addRow("Format:", self.format_combo)
         self.path_label = QLabel("File:", self)
         form.addRow(self.path_label, path_row)
+        self.url_label = QLabel("Send to:", self)
+        form.addRow(self.url_label, self.url_edit)
         layout = QVBoxLayout(self)
         layout.addWidget(self.scope_label)
+        layout.addWidget(self.matching_radio)
+        layout.addWidget(self.selection_radio)
         layout.addLayout(form)
         layout.addWidget(self.progress)
         layout.addWidget(self.result_label)
@@ -204,6 +242,8 @@ class ExportDialog(QDialog):
     def _on_format(self) -> None:
         fmt = self.fmt()
         self.path_label.setText("Folder:" if fmt == FIXTURES else "File:")
+        self.url_label.setEnabled(fmt in WITH_URL)
+        self.url_edit.setEnabled(fmt in WITH_URL)
         current = self.path_edit.text().strip()
         default_names = {name for _k, _l, name, _p in FORMATS if name}
         # Follow the format with the suggested name, unless the user typed a name of their own.
@@ -252,14 +292,30 @@ class ExportDialog(QDialog):
         except FilterError as exc:
             self.result_label.setText(f"The filter does not parse: {exc}")
             return
+        base_url = self.url_edit.text().strip() or None if fmt in WITH_URL else None
+        if base_url is not None:
+            try:
+                parse_base(base_url)
+            except ValueError as exc:
+                self.result_label.setText(f"Send to: {exc}")
+                return
         self.outcome = None
         self.result_label.setText("Exporting…")
-        store, seqs, filter_text = self.store, self.seqs, self.filter_text
+        self.progress.setFormat("%v of %m")
+        store, seqs, filter_text = self.store, self.chosen_seqs(), self.filter_text
+        if seqs is not None:
+            filter_text = ""  # the selection is what the table shows already
         self.job.start(
             lambda control: export_events(
-                store, fmt, destination, control, seqs=seqs, filter_text=filter_text
+                store, fmt, destination, control, seqs=seqs, filter_text=filter_text, base_url=base_url
             )
         )
+
+    def chosen_seqs(self) -> list[int] | None:
+        """The events to export: given seqs, the selection when chosen, else None (the filter)."""
+        if self.seqs is not None:
+            return self.seqs
+        return self.selection if self.selection and self.selection_radio.isChecked() else None
 
     @staticmethod
     def _destination_problem(fmt: str, destination: Path) -> str:
@@ -306,3 +362,6 @@ class ExportDialog(QDialog):
         self.close_button.setEnabled(not running)
         for widget in (self.format_combo, self.path_edit, self.browse_button):
             widget.setEnabled(not running)
+        self.url_edit.setEnabled(not running and self.fmt() in WITH_URL)
+        for radio in (self.matching_radio, self.selection_radio):
+            radio.setEnabled(not running)

@@ -1,4 +1,9 @@
-"""Paints the verdict column as small coloured pills (unauthorized, duplicate, invalid JSON, …)."""
+"""Paints the verdict column as small coloured pills (unauthorized, duplicate, invalid JSON, …).
+
+Badges never vanish: when the full texts do not fit the column, the pills show their short forms
+("verified", "401", "dup"); when even those do not fit, the last pill that starts inside the cell is
+elided ("ver…"), and a pill too narrow for a letter shows "…". The tooltip has the full texts.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,11 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPixmap, QPixmapCache
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from inspector.ui import theme
+from inspector.ui.events.cells import short_badge
 from inspector.ui.events.events_model import BadgesRole
 
-# Mid-saturation colours with white text read on both light and dark palettes.
-KIND_COLORS: dict[str, QColor] = {
-    "bad": QColor(0xC6, 0x3B, 0x3B),
-    "warn": QColor(0xC2, 0x7C, 0x0E),
-    "info": QColor(0x5B, 0x6B, 0x7F),
-    "ok": QColor(0x2E, 0x8B, 0x57),
-}
-_WHITE = QColor(255, 255, 255)
+_WHITE = QColor(theme.BADGE_TEXT)
 _PAD_X = 6
 _GAP = 4
 
@@ -64,21 +64,39 @@ class BadgeDelegate(QStyledItemDelegate):
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setFont(font)
-            x = 0.0
-            for text, kind in badges:
-                w = self._width(metrics, text)
-                if x + w > width:
-                    break  # the tooltip/display text still lists them all
+            for x, w, text, kind in self.layout(badges, width, metrics):
                 pill = QRectF(x, 0, w, height)
                 painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(KIND_COLORS.get(kind, KIND_COLORS["info"]))
+                painter.setBrush(theme.badge_colour(kind))
                 painter.drawRoundedRect(pill, height / 2, height / 2)
                 painter.setPen(_WHITE)
                 painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
-                x += w + _GAP
         finally:
             painter.end()
         return pixmap
+
+    def layout(
+        self, badges: tuple[tuple[str, str], ...], width: int, metrics: QFontMetrics
+    ) -> list[tuple[int, int, str, str]]:
+        """(x, width, text, kind) of each pill drawn in `width` pixels: full texts if they all fit,
+        else short forms, elided at the end; at least one pill whenever there is a badge."""
+        full = sum(self._width(metrics, t) for t, _k in badges) + _GAP * (len(badges) - 1)
+        texts = [(t if full <= width else short_badge(t), k) for t, k in badges]
+        out: list[tuple[int, int, str, str]] = []
+        x = 0
+        for text, kind in texts:
+            room = width - x
+            if room <= 0:
+                break
+            w = self._width(metrics, text)
+            if w > room:
+                # The last pill that starts inside the cell: elided to what is left (never nothing).
+                shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(0, room - 2 * _PAD_X))
+                out.append((x, room, shown or "…", kind))
+                break
+            out.append((x, w, text, kind))
+            x += w + _GAP
+        return out
 
     def _font_for(self, base: QFont) -> tuple[QFont, QFontMetrics]:
         # Painting runs per visible cell on every repaint: build the small font once per base font.

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor
 from inspector.core import events as ev
 from inspector.core.events import EventSummary
 from inspector.core.terminal_text import escape_controls
+from inspector.ui import theme
 
 COL_TIME = 0
 COL_METHOD = 1
@@ -46,9 +47,29 @@ BADGES: dict[str, tuple[str, str]] = {
     ev.FLAG_SCHEMA_INVALID: ("schema invalid", "warn"),
 }
 
+# What a pill shows when the full texts do not fit; the verdict tooltip lists the full texts.
+SHORT_BADGES: dict[str, str] = {
+    "unauthorized": "401",
+    "invalid JSON": "bad JSON",
+    "too large": "413",
+    "not JSON": "415",
+    "method": "405",
+    "duplicate": "dup",
+    "not an envelope": "no envelope",
+    "duplicate keys": "dup keys",
+    "truncated": "cut",
+}
+VERIFIED_PREFIX = "verified: "
+
+
+def short_badge(text: str) -> str:
+    """The short form of a badge ("verified: wh_…" -> "verified", "duplicate" -> "dup")."""
+    if text.startswith(VERIFIED_PREFIX):
+        return "verified"
+    return SHORT_BADGES.get(text, text)
+
+
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-ERROR_RED = QColor(0xD3, 0x3F, 0x3F)
-OK_GREEN = QColor(0x2E, 0x9E, 0x5B)
 
 
 def badges_for(summary: EventSummary) -> tuple[tuple[str, str], ...]:
@@ -106,8 +127,11 @@ def tooltip(row: EventSummary, col: int) -> str | None:
         return f"#{row.seq} received {row.received_at_iso}"
     if col == COL_SIZE:
         return f"{row.body_size:,} bytes"
-    if col == COL_VERDICT and row.duplicate_of is not None:
-        return f"duplicate of delivery #{row.duplicate_of}"
+    if col == COL_VERDICT:
+        lines = [text for text, _kind in badges_for(row)]
+        if row.duplicate_of is not None:
+            lines.append(f"duplicate of delivery #{row.duplicate_of}")
+        return "\n".join(lines) or None
     if col == COL_FORWARD and row.forward_status is not None:
         if row.forward_status == 0:
             return "Forwarded; the target gave no HTTP answer (refused, timed out or dropped)"
@@ -117,7 +141,22 @@ def tooltip(row: EventSummary, col: int) -> str | None:
 
 def foreground(row: EventSummary, col: int) -> QColor | None:
     if col == COL_STATUS:
-        return ERROR_RED if row.status >= 400 else OK_GREEN
+        return theme.error_colour() if row.status >= 400 else theme.ok_colour()
     if col == COL_FORWARD and row.forward_status is not None:
-        return OK_GREEN if 200 <= row.forward_status < 300 else ERROR_RED
+        return theme.ok_colour() if 200 <= row.forward_status < 300 else theme.error_colour()
     return None
+
+
+def verdict_kind(row: EventSummary) -> str | None:
+    """How the row reads at a glance: "bad" (rejected), "warn" (duplicate, not an envelope), or None."""
+    if row.rejected:
+        return "bad"
+    if row.duplicate_of is not None or ev.FLAG_NOT_ENVELOPE in row.flags:
+        return "warn"
+    return None
+
+
+def background(row: EventSummary) -> QColor | None:
+    """The row's tint by verdict (Wireshark's colouring rules), translucent over the palette's base."""
+    kind = verdict_kind(row)
+    return theme.tint(kind) if kind is not None else None

@@ -49,6 +49,7 @@ from inspector.ui.events.cells import (
     HEADERS,
     RIGHT,
     TIME_HEADER_TIP,
+    background,
     badges_for,
     display_texts,
     foreground,
@@ -97,13 +98,13 @@ _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
 # Roles the default delegate asks for that we never set: answered before any other work.
 _UNUSED_ROLES = frozenset(
     int(r)
     for r in (
         Qt.ItemDataRole.DecorationRole,
         Qt.ItemDataRole.FontRole,
-        Qt.ItemDataRole.BackgroundRole,
         Qt.ItemDataRole.CheckStateRole,
         Qt.ItemDataRole.SizeHintRole,
         Qt.ItemDataRole.EditRole,
@@ -197,6 +198,8 @@ class EventsModel(QAbstractTableModel):
             return RIGHT if col in (COL_SIZE, COL_STATUS) else None
         if role == _FOREGROUND:
             return foreground(row, col)
+        if role == _BACKGROUND:
+            return background(row)  # the verdict tint, over the alternating base
         if role == SummaryRole:
             return row
         if role == SeqRole:

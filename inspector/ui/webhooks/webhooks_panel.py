@@ -29,7 +29,13 @@ from PySide6.QtWidgets import (
 
 from inspector.core.provider.client import NetworkError
 from inspector.core.provider.profiles import BUILTIN_PROFILES, LOCAL_SANDBOX, Profile, ProfileError
-from inspector.core.provider.webhook_service import SavedWebhook, WebhookRow, user_error
+from inspector.core.provider.webhook_service import (
+    PROVIDER_TOKEN_ENV,
+    SavedWebhook,
+    WebhookRow,
+    env_access_token,
+    user_error,
+)
 from inspector.sandbox.catalog import CATALOG
 from inspector.ui.busy_bar import BusyBar
 from inspector.ui.runner import JobGroup
@@ -43,7 +49,14 @@ from inspector.ui.webhooks.scenario_options import (
 )
 from inspector.ui.webhooks.tunnel_controls import TunnelControls
 from inspector.ui.webhooks.webhook_dialogs import CreateWebhookDialog, UpdateWebhookDialog, format_duration
-from inspector.ui.webhooks.webhooks_model import COL_EVENTS, COL_URL, ROW_ROLE, WebhooksModel
+from inspector.ui.webhooks.webhooks_model import (
+    COL_EVENTS,
+    COL_ID,
+    COL_TOKEN,
+    COL_URL,
+    ROW_ROLE,
+    WebhooksModel,
+)
 
 LISTENER_PATH = "/hooks"  # appended to the tunnel (or listener) URL in the Create dialog
 KEY_PROFILE = "webhooks/profile"  # the active profile's name: the only thing kept in QSettings
@@ -153,9 +166,16 @@ class WebhooksPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        # One line per webhook: ids whole (they are what you type in webhook: filters), the URL and
+        # events elided in the middle rather than wrapped ("http:// / 127.0.0.1…"); tooltips have all.
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
+        header.setSectionResizeMode(COL_ID, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_URL, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_EVENTS, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_TOKEN, QHeaderView.ResizeMode.ResizeToContents)
 
         self.create_button = QPushButton("Create…", self)
         self.create_button.setObjectName("createWebhookButton")
@@ -301,11 +321,14 @@ class WebhooksPanel(QWidget):
         self.token_state.setText("checking…")
         self._show_secrets_location()
         secrets, name = self.session.secrets, profile.name
-        self._call(
-            lambda: bool(secrets.api_token(name)),
-            self._on_token_state,
-            on_error=lambda _error: self._set_token_state(False),
-        )
+
+        def token_source() -> str:
+            # Only where the token is, never the token: "saved" (keyring or session) or the variable.
+            if secrets.api_token(name):
+                return "saved"
+            return f"from {PROVIDER_TOKEN_ENV}" if env_access_token(profile) else ""
+
+        self._call(token_source, self._on_token_state, on_error=lambda _error: self._set_token_state(False))
         self._update_buttons()
 
     def _show_secrets_location(self) -> None:
@@ -462,9 +485,9 @@ class WebhooksPanel(QWidget):
     def _on_tunnel_followed(self, _result: object) -> None:
         self.refresh()  # a webhook's URL changed with the provider
 
-    def _on_token_state(self, present: bool) -> None:
-        self._set_token_state(present)
-        if present:
+    def _on_token_state(self, source: str) -> None:
+        self._set_token_state(bool(source), source)
+        if source:
             self.refresh()
 
     def _on_token_saved(self, in_keyring: bool) -> None:
@@ -538,9 +561,15 @@ class WebhooksPanel(QWidget):
         if not self.grace_timer.isActive():
             self.grace_timer.start()
 
-    def _set_token_state(self, present: bool) -> None:
+    def _set_token_state(self, present: bool, source: str = "saved") -> None:
         self.access_token_set = present
-        self.token_state.setText("saved" if present else "not set")
+        self.token_state.setText(source if present else "not set")
+        self.token_state.setToolTip(
+            f"The API access token is read from the environment variable {PROVIDER_TOKEN_ENV}"
+            " (no token is saved for this profile)"
+            if present and source != "saved"
+            else ""
+        )
         self.token_state.setStyleSheet("" if present else ERROR_STYLE)
         self._update_buttons()
 

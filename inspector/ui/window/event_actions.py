@@ -29,7 +29,8 @@ from inspector.ui.window.rules_indicator import RuleSetWatcher
 # claims them (ShortcutOverride) only while it has focus, so both keep working in their scope.
 REPLAY_KEYS = "Ctrl+R"
 EDIT_SEND_KEYS = "Ctrl+E"
-EXPORT_KEYS = "Ctrl+Shift+E"
+EXPORT_KEYS = "Ctrl+Shift+E"  # what the table shows, the selection as a choice
+EXPORT_MATCHING_KEYS = "Ctrl+Alt+E"  # straight to everything the filter matches
 IMPORT_KEYS = "Ctrl+I"
 DIFF_KEYS = "Ctrl+D"
 RULES_KEYS = "Ctrl+Shift+R"
@@ -108,13 +109,18 @@ class EventActions(QObject):
             "Change the body and send it",
         )
         self.export_action = self._action(
-            "exportAction", "Export…", self.open_export, EXPORT_KEYS, "Save the selected events to a file"
+            "exportAction",
+            "Export…",
+            self.open_export,
+            EXPORT_KEYS,
+            "Save the events the table shows (or the selection) to a file",
         )
         self.export_filtered_action = self._action(
             "exportFilteredAction",
             "Export all matching…",
             self.open_export_filtered,
-            tip="Save every event the filter matches",
+            EXPORT_MATCHING_KEYS,
+            "Save every event the filter matches",
         )
         self.import_action = self._action(
             "importAction", "Import…", self.open_import, IMPORT_KEYS, "Add events from an NDJSON or HAR file"
@@ -159,10 +165,18 @@ class EventActions(QObject):
             else:
                 menu.addAction(action)
 
-    def show_context_menu(self, table: QWidget, pos: QPoint) -> QMenu:
+    def show_context_menu(self, table: QWidget, pos: QPoint, leading: Sequence[QAction | None] = ()) -> QMenu:
+        """The Events menu under `leading` (the window's copy and filter-on-value actions)."""
         menu = QMenu(table)
         menu.setObjectName("eventsContextMenu")
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        for action in leading:
+            if action is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(action)
+        if leading:
+            menu.addSeparator()
         self.fill_menu(menu)
         viewport = getattr(table, "viewport", None)
         anchor = viewport() if callable(viewport) else table
@@ -172,7 +186,6 @@ class EventActions(QObject):
     def update_enabled(self) -> None:
         n = len(self.host.selected_seqs())
         self.replay_action.setEnabled(n >= 1)
-        self.export_action.setEnabled(n >= 1)
         self.edit_send_action.setEnabled(n == 1)
         self.diff_action.setEnabled(n == 2)
 
@@ -237,13 +250,17 @@ class EventActions(QObject):
         dialog.eventsUpdated.connect(self.host.refresh_events)
         return self._open("edit_send", dialog)
 
-    def open_export(self) -> QDialog | None:
-        seqs = self.host.selected_seqs()
-        if not seqs:
-            return None
-        return self._open(
-            "export", ExportDialog(self.store, seqs, "", runner=self.session.runner, parent=self._parent)
+    def open_export(self) -> QDialog:
+        """What the table shows (its filter), with the selection, if any, as the other choice."""
+        dialog = ExportDialog(
+            self.store,
+            None,
+            self.host.current_filter(),
+            runner=self.session.runner,
+            selection=self.host.selected_seqs(),
+            parent=self._parent,
         )
+        return self._open("export", dialog)
 
     def open_export_filtered(self) -> QDialog:
         dialog = ExportDialog(

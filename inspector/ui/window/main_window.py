@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QPoint, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -33,6 +34,8 @@ from inspector.ui.detail.action_results import ActionResultsView
 from inspector.ui.detail.detail_panes import DetailPanes
 from inspector.ui.detail.related_pane import RelatedPane
 from inspector.ui.events.badge_delegate import BadgeDelegate
+from inspector.ui.events.cell_filters import term_for_cell
+from inspector.ui.events.column_fit import ColumnFitter
 from inspector.ui.events.events_model import (
     COL_EVENT_ID,
     COL_FORWARD,
@@ -49,7 +52,9 @@ from inspector.ui.events.events_model import (
     SummaryRole,
 )
 from inspector.ui.events.filter_bar import FilterBar, quote_value
+from inspector.ui.icons import set_icons
 from inspector.ui.session import InspectorSession
+from inspector.ui.window.copy_actions import CopyActions
 from inspector.ui.window.event_actions import EventActions
 from inspector.ui.window.forward_settings import ForwardSettings
 from inspector.ui.window.history_controls import HistoryControls
@@ -64,9 +69,22 @@ DEFAULT_WIDTHS = {
     COL_EVENT_ID: 170,
     COL_STATUS: 56,
     COL_SIZE: 72,
-    COL_VERDICT: 200,
-    COL_FORWARD: 90,
+    COL_VERDICT: 160,
+    COL_FORWARD: 80,
 }
+# What the long columns may shrink to when the columns are wider than the table (ColumnFitter).
+MIN_WIDTHS = {
+    COL_TIME: 80,
+    COL_METHOD: 44,
+    COL_PATH: 50,
+    COL_TYPE: 80,
+    COL_EVENT_ID: 60,
+    COL_STATUS: 44,
+    COL_SIZE: 50,
+    COL_VERDICT: 64,
+    COL_FORWARD: 56,
+}
+SHRINKABLE = (COL_TIME, COL_METHOD, COL_PATH, COL_TYPE, COL_EVENT_ID, COL_SIZE, COL_VERDICT)
 COUNTS_LABEL_MS = 250  # how often "N of M events" may change during a burst
 # How far a duplicate jump scrolls through pages before narrowing the table to the event id.
 MAX_JUMP_PAGES = 50
@@ -105,7 +123,7 @@ class MainWindow(QMainWindow):
         self._counts_timer.setSingleShot(True)
         self._counts_timer.setInterval(COUNTS_LABEL_MS)
         self._counts_timer.timeout.connect(self._show_counts)
-        self.filter_bar = FilterBar(self)
+        self.filter_bar = FilterBar(self, settings=settings)
         self.table = self._build_table()
         self.panes = DetailPanes(self)
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
@@ -146,6 +164,8 @@ class MainWindow(QMainWindow):
         self._wire()
         self.model.refresh()
         self.filter_bar.set_types(store.event_types())
+        self.filter_bar.set_values("webhook", self._known_webhook_ids())
+        self.panes.tree_view.filterRequested.connect(self.filter_bar.add_term)
 
     # -- construction --------------------------------------------------------------------------
 
@@ -170,11 +190,21 @@ class MainWindow(QMainWindow):
         for col, width in DEFAULT_WIDTHS.items():
             table.setColumnWidth(col, width)
         table.setItemDelegateForColumn(COL_VERDICT, BadgeDelegate(table))
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header.setMinimumSectionSize(min(MIN_WIDTHS.values()))  # the stretched last one too
+        self.column_fitter = ColumnFitter(table, SHRINKABLE, MIN_WIDTHS)
         # Indicator first, so enabling sorting does not trigger a second load of the same order.
         header.setSortIndicator(COL_TIME, Qt.SortOrder.DescendingOrder)
         table.setSortingEnabled(True)
         header.sortIndicatorChanged.connect(self._keep_indicator_on_sql_order)
         return table
+
+    def _known_webhook_ids(self) -> list[str]:
+        """Offered after `webhook:` in the filter box (a small JSON file in the config dir)."""
+        try:
+            return [w.id for w in self.session.sync.index.all()]
+        except (OSError, ValueError):
+            return []
 
     def _keep_indicator_on_sql_order(self, column: int, _order: Qt.SortOrder) -> None:
         # The verdict column has no SQL order: put the arrow back on the column actually sorted.
@@ -252,6 +282,7 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Events", self)
         bar.setObjectName("eventsToolBar")
         bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)  # the words stay
         for action in actions.toolbar_actions():
             if action is None:
                 bar.addSeparator()
@@ -263,13 +294,70 @@ class MainWindow(QMainWindow):
         forward_bar.setMovable(False)
         forward_bar.addWidget(self.forward)
         self.addToolBar(forward_bar)
+        self.copy_actions = CopyActions(self.store, self.selected_seqs, self.show_message, self)
+        self._cell_term: str | None = None  # the term of the cell the context menu was opened on
+        self.filter_on_value_action = self._action(
+            "filterOnValueAction", "Filter on this value", lambda: self._filter_on_cell(False)
+        )
+        self.exclude_value_action = self._action(
+            "excludeValueAction", "Exclude this value", lambda: self._filter_on_cell(True)
+        )
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(lambda pos: actions.show_context_menu(self.table, pos))
+        self.table.customContextMenuRequested.connect(self.show_table_menu)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self.copy_actions.update_enabled())
+        self.copy_actions.update_enabled()
+        self._set_icons()
         self.table.selectionModel().selectionChanged.connect(lambda *_: actions.update_enabled())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self.history.update_enabled())
         self.model.modelReset.connect(actions.update_enabled)
         self.model.modelReset.connect(self.history.update_enabled)
         actions.update_enabled()
+
+    def show_table_menu(self, pos: QPoint) -> QMenu:
+        """Copy as cURL / HAR / body and "filter on this value" for the cell, then the Events menu."""
+        leading: list[QAction | None] = list(self.copy_actions.actions())
+        index = self.table.indexAt(pos)
+        summary = index.data(SummaryRole) if index.isValid() else None
+        self._cell_term = (
+            term_for_cell(summary, index.column()) if isinstance(summary, EventSummary) else None
+        )
+        if self._cell_term is not None:
+            shown = self._cell_term.replace("&", "&&")
+            self.filter_on_value_action.setText(f"Filter on “{shown}”")
+            self.exclude_value_action.setText(f"Exclude “{shown}”")
+            leading += [None, self.filter_on_value_action, self.exclude_value_action]
+        return self.event_actions.show_context_menu(self.table, pos, leading)
+
+    def _filter_on_cell(self, exclude: bool) -> None:
+        if self._cell_term is not None:
+            self.filter_bar.add_term(self._cell_term, exclude=exclude)
+
+    def _set_icons(self) -> None:
+        """Bundled icons in the palette's text colour (redone when the palette changes)."""
+        actions = self.event_actions
+        set_icons(
+            {
+                actions.replay_action: "replay",
+                actions.edit_send_action: "edit-send",
+                actions.diff_action: "diff",
+                actions.export_action: "export",
+                actions.export_filtered_action: "export",
+                actions.import_action: "import",
+                actions.rules_action: "rules",
+                self.pause_action: "pause",
+                self.follow_action: "follow",
+                self.clear_history_action: "clear",
+                self.copy_body_action: "copy",
+                self.focus_filter_action: "filter",
+                self.copy_actions.copy_curl_action: "copy",
+            }
+        )
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        changed = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+        if event.type() in changed and hasattr(self, "copy_actions"):
+            self._set_icons()
 
     def _wire(self) -> None:
         session = self.session
@@ -301,15 +389,16 @@ class MainWindow(QMainWindow):
 
     def _on_listener_started(self, url: str) -> None:
         self.status.set_url(url)
-        self.setWindowTitle(f"Webhook Inspector — {url}")
+        # The platform appends the application's display name ("… — Webhook Inspector") itself.
+        self.setWindowTitle(url)
         # Anything committed between our first page and the subscription is caught up now; the
         # model counts only rows it has not accounted for yet.
         self.model.on_committed(self.session.catch_up_notice())
         self.listenerAttached.emit(url)
 
     def show_listener_problem(self, message: str) -> None:
+        # In the URL label only: a temporary status message would paint over it.
         self.status.set_url(None, message)
-        self.statusBar().showMessage(message, 10000)
 
     def offer_free_port(self, message: str) -> QMessageBox:
         """Say the port is taken and offer to listen on any free port instead (non-blocking)."""
@@ -578,7 +667,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1200, 780)
+            self.resize(self.first_run_size())
         splitter = self.settings.value(KEY_SPLITTER)
         if not (isinstance(splitter, QByteArray) and self.splitter.restoreState(splitter)):
             self.splitter.setSizes([440, 300])
@@ -587,6 +676,15 @@ class MainWindow(QMainWindow):
             self.table.horizontalHeader().restoreState(header)
         follow = self.settings.value(KEY_FOLLOW, False, type=bool)
         self.follow_action.setChecked(bool(follow))
+
+    def first_run_size(self) -> QSize:
+        """1280x800 (the events table, the panes and the Webhooks panel all fit), or the screen's
+        available area when that is smaller."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        wanted = QSize(1280, 800)
+        if screen is None:
+            return wanted
+        return wanted.boundedTo(screen.availableGeometry().size())
 
     def save_state(self) -> None:
         # Layout only: never tokens or anything secret in this file.

@@ -3,9 +3,62 @@ and warnings when verification tokens could not be loaded or the database is dam
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontMetrics, QGuiApplication
-from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
+from collections.abc import Callable
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QFontMetrics, QGuiApplication, QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QToolButton, QWidget
+
+from inspector.ui import theme
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that ends with "…" at a word when it is narrower than its text (never cut
+    mid-letter by the status bar); `full_text` and the tooltip keep the whole sentence."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full_text = ""
+        # Preferred down to minimumSizeHint: as wide as the sentence when there is room, elided when not.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self.setToolTip(text)
+        self._elide()
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(self.fontMetrics().horizontalAdvance(self.full_text) + 8, hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance("Mmmmm…"), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        metrics = self.fontMetrics()
+        width = self.width() - 4
+        text = self.full_text
+        if metrics.horizontalAdvance(text) > width:
+            text = elide_at_word(text, lambda t: metrics.horizontalAdvance(t) <= width)
+        if text != self.text():
+            self.setText(text)
+
+
+def elide_at_word(text: str, fits: Callable[[str], bool]) -> str:
+    """The longest "first words…" of `text` that fits (or the first word's letters, then "…")."""
+    words = text.split(" ")
+    for n in range(len(words) - 1, 0, -1):
+        candidate = " ".join(words[:n]).rstrip(",;:—-") + "…"
+        if fits(candidate):
+            return candidate
+    for n in range(len(text) - 1, 0, -1):
+        if fits(text[:n] + "…"):
+            return text[:n] + "…"
+    return "…"
 
 
 class StatusControls:
@@ -15,10 +68,10 @@ class StatusControls:
         self.bar = bar
         bar.setObjectName("statusBar")
 
-        self.url_label = QLabel("not listening", bar)
+        self.url_label = ElidedLabel(bar)
+        self.url_label.set_full_text("not listening")
         self.url_label.setObjectName("statusListenerUrl")
         self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.url_label.setToolTip("Where the listener receives deliveries (point your tunnel here)")
 
         self.copy_url_button = _tool_button(bar, "copyUrlButton", "Copy URL", "Copy the listener URL")
         self.copy_url_button.clicked.connect(self.copy_url)
@@ -32,7 +85,7 @@ class StatusControls:
 
         self.paused_label = QLabel(bar)
         self.paused_label.setObjectName("statusPausedCount")
-        self.paused_label.setStyleSheet("color: #c47f00; font-weight: bold;")
+        self.paused_label.setStyleSheet(f"color: {theme.warn_colour().name()}; font-weight: bold;")
         self.paused_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         bold = self.paused_label.font()
         bold.setBold(True)
@@ -55,14 +108,14 @@ class StatusControls:
             bar, "clearHistoryButton", "Clear history…", "Delete every stored delivery"
         )
 
-        self.token_problem_label = QLabel(bar)
+        self.token_problem_label = ElidedLabel(bar)
         self.token_problem_label.setObjectName("statusTokenProblem")
-        self.token_problem_label.setStyleSheet("color: #d33f3f;")
+        self.token_problem_label.setStyleSheet(theme.error_css())
         self.token_problem_label.hide()
 
-        self.store_problem_label = QLabel(bar)
+        self.store_problem_label = ElidedLabel(bar)
         self.store_problem_label.setObjectName("statusStoreProblem")
-        self.store_problem_label.setStyleSheet("color: #d33f3f;")
+        self.store_problem_label.setStyleSheet(theme.error_css())
         self.store_problem_label.hide()
 
         bar.addWidget(self.url_label)
@@ -79,11 +132,12 @@ class StatusControls:
     def set_url(self, url: str | None, problem: str = "") -> None:
         self._url = url or ""
         if url:
-            self.url_label.setText(url)
+            self.url_label.set_full_text(url)
+            self.url_label.setToolTip("Where the listener receives deliveries (point your tunnel here)")
             self.url_label.setStyleSheet("")
         else:
-            self.url_label.setText(f"not listening — {problem}" if problem else "not listening")
-            self.url_label.setStyleSheet("color: #d33f3f;")
+            self.url_label.set_full_text(f"not listening — {problem}" if problem else "not listening")
+            self.url_label.setStyleSheet(theme.error_css())
         self.copy_url_button.setEnabled(bool(url))
 
     @property
@@ -99,10 +153,11 @@ class StatusControls:
         """Say why deliveries cannot be verified (no keyring, a webhook's token missing) and what
         the listener does meanwhile (accepts them unverified, or answers 401)."""
         text = problem[:1].upper() + problem[1:] if problem else ""
-        if text == self.token_problem_label.text() and self.token_problem_label.isVisible() == bool(text):
+        label = self.token_problem_label
+        if text == label.full_text and label.isVisible() == bool(text):
             return  # polled every few seconds: no relayout when nothing changed
-        self.token_problem_label.setText(text)
-        self.token_problem_label.setToolTip(
+        label.set_full_text(text)
+        label.setToolTip(
             f"{text}. Verification tokens come from the system keyring (one per registered webhook)"
             " or from --token-env NAME."
             if text
@@ -113,7 +168,7 @@ class StatusControls:
     def set_store_problem(self, problem: str | None) -> None:
         """Say the database is damaged (found by a background check); the full sentence is the tip."""
         text = problem[:1].upper() + problem[1:] if problem else ""
-        self.store_problem_label.setText(text.split(";", 1)[0] if text else "")
+        self.store_problem_label.set_full_text(text.split(";", 1)[0] if text else "")
         self.store_problem_label.setToolTip(text)
         self.store_problem_label.setVisible(bool(text))
 

@@ -119,10 +119,11 @@ def test_command_shape_and_target_url(store: EventStore, listener: Listener, htt
     post(http, listener, b'{"event_id": "evt_9", "event_identifier": "card.created", "data": {}}', "/h?a=1")
     (event,) = store.iter_events()
     cmd = curl_command(event)
-    assert "'http://127.0.0.1:8765/h?a=1'" in cmd  # the default listener address
+    assert listener.port != 8765
+    assert f"'{listener.url}/h?a=1'" in cmd  # the listener it was received on, not the default port
     assert cmd.startswith("# seq 1 · card.created · evt_9 · ")
     assert "Host:" not in cmd and "Content-Length" not in cmd
     cmd = curl_command(event, target_url="http://localhost:3000/webhooks")
-    assert "curl -sSg http://localhost:3000/webhooks \\\n" in cmd and "8765" not in cmd
+    assert "curl -sSg http://localhost:3000/webhooks \\\n" in cmd and str(listener.port) not in cmd
     with pytest.raises(ValueError):
         curl_command(event, token_variable="X; rm -rf /")

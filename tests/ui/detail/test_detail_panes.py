@@ -393,8 +393,17 @@ def test_summary_explains_rejections_and_flags(panes: DetailPanes) -> None:
     assert "Unverified" in panes.summary_view.toPlainText()
     panes.show_event(make_event(b'{"event_id": "e"}', seq=31, webhook_id="cli"))
     assert "--token-env" in panes.summary_view.toPlainText()
-    panes.show_event(make_event(b"{}", seq=32, extra={"forwarded": {"status": 502, "url": "http://x"}}))
-    assert '"status": 502' in panes.summary_view.toPlainText()
+    panes.show_event(make_event(b'{"event_id": "e"}', seq=31, webhook_id="env:HOOK_TOKEN"))
+    text = panes.summary_view.toPlainText()
+    assert "environment variable HOOK_TOKEN given with --token-env" in text and "of webhook" not in text
+    forward = {"status": 502, "url": "http://x", "latency_ms": 12.4, "error": None}
+    panes.show_event(make_event(b"{}", seq=32, extra={"forward": forward}))
+    text = panes.summary_view.toPlainText()
+    assert "http://x → answered 502 in 12 ms" in text and '"status"' not in text  # words, not JSON
+    down = {"status": None, "url": "http://x", "error": "connection refused"}
+    panes.show_event(make_event(b"{}", seq=33, extra={"forward": down, "received_on": "http://127.0.0.1:9"}))
+    text = panes.summary_view.toPlainText()
+    assert "http://x → no answer (connection refused)" in text and "http://127.0.0.1:9" in text
 
 
 def test_copy_body_puts_text_and_exact_bytes_on_the_clipboard(panes: DetailPanes) -> None:
@@ -465,3 +474,10 @@ def test_selecting_events_does_not_drain_nones_refcount(panes: DetailPanes) -> N
         QGuiApplication.processEvents()
     lost = start - sys.getrefcount(None)
     assert lost < 100, f"{lost} references to None lost in 20 selections: a broken PySide6 build"
+
+
+def test_header_rows_are_one_line_tall(panes: DetailPanes) -> None:
+    panes.show_event(make_event(b"{}"))
+    view = panes.headers_view
+    assert view.model().rowCount() > 0
+    assert view.rowHeight(0) < 2 * view.fontMetrics().height()

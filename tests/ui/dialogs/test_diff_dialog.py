@@ -6,7 +6,8 @@ from typing import Any
 
 from inspector.core.capture.listener import Listener
 from inspector.core.store.event_store import EventStore
-from inspector.ui.dialogs.diff_dialog import KIND_COLOURS, DiffDialog
+from inspector.ui import theme
+from inspector.ui.dialogs.diff_dialog import DiffDialog
 from inspector.ui.runner import Runner
 from tests.ui.helpers import WAIT, envelope, post_delivery, store_events
 
@@ -44,9 +45,13 @@ def test_authorized_vs_settled(qtbot: Any, store: EventStore, drain_pool: None) 
         ("$.data.merchant.mcc", "removed", '"5814"', ""),
         ("$.data.fee", "added", "", "3"),
     ]
-    assert dialog.table.item(4, 0).background().color() == KIND_COLOURS["removed"]
-    assert dialog.table.item(5, 0).background().color() == KIND_COLOURS["added"]
+    assert dialog.table.item(4, 0).background().color() == theme.diff_tint("removed")
+    assert dialog.table.item(5, 0).background().color() == theme.diff_tint("added")
     assert dialog.summary_label.text().endswith("4 changed, 1 added, 1 removed")
+    # The side-by-side panes colour their changed lines too, full width.
+    qtbot.waitUntil(lambda: bool(dialog.old_view.extraSelections()), timeout=5000)
+    marked = [s.cursor.block().text() for s in dialog.new_view.extraSelections()]
+    assert any('"fee": 3' in line for line in marked) and not any('"id": "tx_1"' in line for line in marked)
     assert '"amount": 1250' in dialog.old_view.toPlainText()
     assert '"fee": 3' in dialog.new_view.toPlainText()
 
@@ -66,3 +71,13 @@ def test_two_deliveries_of_one_event_id_are_identical(
     third = post_delivery(listener, changed).json()["seq"]
     dialog = open_diff(qtbot, store, second["seq"], third)
     assert dialog.rows() == [("$.data.items[2]", "added", "", "3")]
+
+
+def test_changed_lines_are_marked_in_both_panes() -> None:
+    from inspector.ui.dialogs.diff_dialog import changed_lines
+
+    old = '{\n  "a": 1,\n  "b": 2,\n  "gone": 3\n}'
+    new = '{\n  "a": 1,\n  "b": 5,\n  "new": 4,\n  "more": 6\n}'
+    old_marks, new_marks = changed_lines(old, new)
+    assert (0, "changed") not in old_marks and old_marks and all(line >= 2 for line, _k in old_marks)
+    assert {line for line, _k in new_marks} >= {2, 3}

@@ -97,3 +97,20 @@ def test_check_json_reports_line_and_column() -> None:
         assert "line 1, column 7" in str(exc).lower()
     else:
         raise AssertionError("Infinity accepted")
+
+
+def test_edit_and_send_and_replay_default_to_the_same_target(
+    qtbot: Any, store: EventStore, listener: Listener, runner: Runner
+) -> None:
+    from inspector.ui.dialogs.replay_dialog import ReplayDialog
+    from inspector.ui.dialogs.send_targets import FORWARD_TARGET
+
+    (seq,) = store_events(store, [envelope("evt_t", "card.created", {})])
+    event = store.get(seq)
+    assert event is not None
+    for forward, expected in (("http://localhost:3000/webhooks", FORWARD_TARGET), ("", LISTENER)):
+        edit = EditSendDialog(store, event, forward_url=forward, listener_url=listener.url, runner=runner)
+        replay = ReplayDialog(store, [seq], "", forward_url=forward, listener_url=listener.url, runner=runner)
+        qtbot.addWidget(edit)
+        qtbot.addWidget(replay)
+        assert edit.target.choice() == replay.target.choice() == expected

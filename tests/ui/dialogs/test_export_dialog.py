@@ -158,3 +158,44 @@ def test_import_reports_skipped_lines(
     text = dialog.result_label.text()
     assert text.startswith("Imported 2 events, skipped 1 bad record (first: line 2: not JSON")
     assert store.count() == 2
+
+
+def test_export_opens_on_the_filter_with_the_selection_as_a_choice_and_a_send_to_url(
+    qtbot: Any, store: EventStore, tmp_path: Path, drain_pool: None, runner: Runner
+) -> None:
+    mixed_history(store)
+    dialog = ExportDialog(
+        store, None, "type:transaction.*", start_dir=str(tmp_path), runner=runner, selection=[2]
+    )
+    qtbot.addWidget(dialog)
+    dialog.open()
+    assert dialog.progress.text() == ""  # not "0 of 100" before anything started
+    assert dialog.matching_radio.isChecked() and dialog.selection_radio.isVisibleTo(dialog)
+    assert not dialog.url_edit.isEnabled()  # NDJSON keeps the path as received
+    with qtbot.waitSignal(dialog.exported, timeout=WAIT) as exported:
+        dialog.export_button.click()
+    assert exported.args[0].count == 3  # what the table shows, not the one selected row
+    assert dialog.progress.text() == "3 of 3"
+
+    dialog.set_format(CURL)
+    dialog.selection_radio.setChecked(True)
+    assert dialog.url_edit.isEnabled() and dialog.url_edit.placeholderText()
+    dialog.url_edit.setText("http://u:p@evil.example")
+    dialog.export_button.click()
+    assert dialog.result_label.text().startswith("Send to:") and not dialog.job.running
+    dialog.url_edit.setText("http://localhost:3000/api")
+    with qtbot.waitSignal(dialog.exported, timeout=WAIT) as exported:
+        dialog.export_button.click()
+    script = (tmp_path / "events.sh").read_text(encoding="utf-8")
+    assert exported.args[0].count == 1 and "evt_2" in script
+    assert "curl -sSg http://localhost:3000/api/hooks" in script
+
+
+def test_without_a_selection_there_is_no_choice(
+    qtbot: Any, store: EventStore, tmp_path: Path, runner: Runner
+) -> None:
+    dialog = ExportDialog(store, None, "", start_dir=str(tmp_path), runner=runner)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    assert not dialog.selection_radio.isVisibleTo(dialog) and dialog.scope_label.isVisibleTo(dialog)
+    assert dialog.chosen_seqs() is None

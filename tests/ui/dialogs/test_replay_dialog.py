@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 
 from inspector.core.capture.listener import Listener
 from inspector.core.store.event_store import EventStore
-from inspector.ui.detail.action_results import FAIL_COLOUR, ActionResultsView
+from inspector.ui import theme
+from inspector.ui.detail.action_results import ActionResultsView
 from inspector.ui.dialogs.replay_dialog import ReplayDialog
 from inspector.ui.dialogs.send_targets import LISTENER, OTHER
 from inspector.ui.runner import Runner
@@ -111,7 +112,7 @@ def test_other_url_must_be_valid_and_failures_are_counted(
     view.show_event(store.get(seqs[0]))
     ((kind, _at, url, answer),) = view.rows()
     assert (kind, url) == ("Replayed", target.url) and answer.startswith("500 in ")
-    assert view.table.item(0, 3).foreground().color() == FAIL_COLOUR
+    assert view.table.item(0, 3).foreground().color() == theme.error_colour()
     assert view.body_view.toPlainText() == '{"ok": true}'
     view.show_event(dataclasses.replace(store.get(seqs[0]), extra={}))
     assert view.rows() == [] and not view.empty_label.isHidden()

@@ -367,7 +367,10 @@ def test_taken_port_opens_the_window_with_an_offer(
         box = window.findChild(QMessageBox, "portTakenDialog")
         assert box is not None and box.isVisible()
         assert str(taken) in box.text()
-        assert "not listening" in window.findChild(QLabel, "statusListenerUrl").text()
+        url_label = window.findChild(QLabel, "statusListenerUrl")
+        assert "not listening" in url_label.text()
+        assert "Errno" not in url_label.full_text and "Errno" not in box.text()  # a sentence, no errno
+        assert window.statusBar().currentMessage() == ""  # nothing painted over the red label
         assert announced == []
 
         box.findChild(type(box.defaultButton()), "useFreePortButton").click()
@@ -448,3 +451,26 @@ def test_verdict_header_click_keeps_the_real_sort(qtbot: Any, window: MainWindow
     header.setSortIndicator(COL_VERDICT, Qt.SortOrder.AscendingOrder)
     assert header.sortIndicatorSection() == 0  # back on "Received", which is what is sorted
     assert window.model.order == ("seq", True)
+
+
+def test_status_bar_sentences_end_at_a_word_and_the_title_names_the_app_once(
+    qtbot: Any, window: MainWindow
+) -> None:
+    from inspector.ui.window.status_bar import elide_at_word
+
+    sentence = "2 known webhooks have no verification token (wh_a, wh_b); Its token is lost"
+    for width in range(4, len(sentence)):
+        shown = elide_at_word(sentence, lambda t, w=width: len(t) <= w)
+        assert len(shown) <= max(width, 2) or shown == "…"
+        assert shown.endswith("…")
+        head = shown[:-1]
+        # Cut at a word: what is kept is whole words (only a single first word may be cut).
+        assert sentence.startswith(head) and (
+            sentence[len(head) : len(head) + 1] in (" ", ",", ";", "") or " " not in head
+        ), shown
+    window.status.set_token_problem(sentence)
+    window.resize(700, 500)
+    label = window.status.token_problem_label
+    qtbot.waitUntil(lambda: label.text() != sentence, timeout=5000)
+    assert label.text().endswith("…") and not label.text().endswith("l…") and label.toolTip()
+    assert window.windowTitle() == window.listener.url  # Qt adds " — Webhook Inspector" itself
