@@ -349,12 +349,30 @@ def _check_window(report: Report, store: Any, listener: Any, tmp: Path) -> None:
         report.ok(
             f"window shown ({size.width()}x{size.height()}, Qt platform {app.platformName()})"  # type: ignore[attr-defined]
         )
+        with report.check("icons"):
+            report.ok(f"icons: {_check_icons()}")
         window.close()
         _process_until(lambda: not window.isVisible(), "the window did not close")
         window.deleteLater()
         session.shutdown()
         app.processEvents()
         report.ok("window closed")
+
+
+def _check_icons() -> str:
+    """Every bundled action icon draws: an SVG needs Qt's svg image plugin, which a trimmed build
+    could lose without any other symptom than a toolbar of blank buttons."""
+    from inspector.core import paths
+    from inspector.ui.icons import icon
+
+    folder = paths.resource("icons/actions")
+    names = sorted(p.name.removesuffix(".svg") for p in folder.iterdir() if p.name.endswith(".svg"))
+    blank = [name for name in names if icon(name).isNull()]
+    if not names or blank:
+        raise CheckFailed(
+            f"icons: {len(blank)} of {len(names)} action icons do not draw ({', '.join(blank[:4])})"
+        )
+    return f"{len(names)} action icons drawn"
 
 
 def _exposed(window: Any) -> bool:
