@@ -9,7 +9,9 @@ tests/conftest.py (or `-p tests.log_secrets`).
   keyring wrapper, the token ring), every value given to `remember_secret` (for a token only a
   child process holds, such as a `--token-env` one), and every `log_secret()` a test makes.
 - At the end of the session it reads the suite's log dir, every path given to `watch_log_path`,
-  and the files under pytest's basetemp named like logs (`*.log`, `*.log.N`, crash reports).
+  and the files under pytest's basetemp named like logs (`*.log`, `*.log.N`, crash reports) or
+  like what the app writes besides (the event database and its WAL, profiles/webhooks/tunnel
+  JSON, window settings, NDJSON/HAR/cURL exports).
   Each secret is looked for as is and URL-encoded. A hit fails the run, naming the file and the
   test that made the secret known; the secret itself is shown only as a fingerprint.
 """
@@ -33,6 +35,10 @@ from inspector.core.diagnostics.log_setup import LOG_DIR_ENV
 from inspector.core.diagnostics.secret_registry import MIN_SECRET_LENGTH, watch_registrations
 
 LOG_NAME = re.compile(r".*\.log(\.\d+)?|crash-.*\.txt|run-.*\.crash\.txt")
+# What the app writes besides logs: the event database, the config dir's files, and exports. A
+# secret that reached one of these is as much a leak as one in a log. (The sandbox's own state
+# file is left out: it is the stand-in provider's database, where webhook tokens belong.)
+DATA_NAME = re.compile(r"events\.sqlite3(-wal)?|.*\.(ndjson|har|sh|ini)|(profiles|webhooks|tunnel)\.json")
 
 
 @dataclass
@@ -117,7 +123,11 @@ def _candidates(state: _State) -> list[Path]:
         elif root.is_dir():
             files.update(p for p in root.rglob("*") if p.is_file())
     if state.basetemp is not None and state.basetemp.is_dir():
-        files.update(p for p in state.basetemp.rglob("*") if p.is_file() and LOG_NAME.fullmatch(p.name))
+        files.update(
+            p
+            for p in state.basetemp.rglob("*")
+            if p.is_file() and (LOG_NAME.fullmatch(p.name) or DATA_NAME.fullmatch(p.name))
+        )
     return sorted(files)
 
 

@@ -20,7 +20,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from inspector.core.events import StoredEvent
 
@@ -138,6 +138,23 @@ def redact_query(query: str) -> str:
         if value and is_secret_name(query_name(name)):
             pieces[i] = f"{name}={REDACTED}"
     return "".join(pieces)
+
+
+def redact_url(url: str) -> str:
+    """A URL as it may be kept (a forward or replay target the user typed): secret query
+    parameters redacted as redact_query does, and a password in it (`user:pass@`) too."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    netloc = parts.netloc
+    userinfo, at, host = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        netloc = f"{userinfo.split(':', 1)[0]}:{REDACTED}@{host}"
+    query = redact_query(parts.query)
+    if netloc == parts.netloc and query == parts.query:
+        return url
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def query_pairs(query: str) -> list[tuple[str, str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inspector.core.redaction import REDACTED, is_secret_name, redact_headers, redact_query
+from inspector.core.redaction import REDACTED, is_secret_name, redact_headers, redact_query, redact_url
 
 SECRET = "s3cr3t-value-0123456789"
 
@@ -109,3 +109,17 @@ def test_queries_without_secrets_are_unchanged(query: str) -> None:
 
 def test_percent_encoded_secret_names_are_redacted() -> None:
     assert SECRET not in redact_query(f"t%6Fken={SECRET}")
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://h.example/x?token=abc&a=1", "https://h.example/x?token=[redacted]&a=1"),
+        ("https://u:pw@h.example:8443/x", "https://u:[redacted]@h.example:8443/x"),
+        ("http://127.0.0.1:9000/hooks?a=1;api_key=k", "http://127.0.0.1:9000/hooks?a=1;api_key=[redacted]"),
+        ("http://127.0.0.1:9000/hooks", "http://127.0.0.1:9000/hooks"),
+        ("http://[::1/x", "http://[::1/x"),  # unparseable: left as it is, never raises
+    ],
+)
+def test_a_kept_url_loses_its_secrets(url: str, kept: str) -> None:
+    assert redact_url(url) == kept

@@ -24,6 +24,7 @@ from requests.structures import CaseInsensitiveDict
 from inspector import __version__
 from inspector.core.diagnostics.log_events import forward_failed
 from inspector.core.events import StoredEvent, iso_utc
+from inspector.core.redaction import redact_url
 from inspector.core.store.event_store import EventStore
 
 log = logging.getLogger(__name__)
@@ -308,6 +309,10 @@ class Forwarder:
             self._store(seq, _no_send_record(self.target_url, DROPPED_QUEUE_FULL))
 
     def _store(self, seq: int, record: dict[str, Any]) -> None:
+        # The target is the user's, but a token in its query (or a password in it) is still a
+        # secret: the record goes into the database and every export.
+        if isinstance(record.get("url"), str):
+            record = {**record, "url": redact_url(record["url"])}
         try:
             self.store.set_extra(seq, "forward", record)
         except Exception:  # the store closing under us must not kill the worker

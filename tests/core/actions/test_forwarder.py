@@ -228,3 +228,24 @@ def test_close_does_not_wait_when_asked_not_to(
         target.release()
         wait_until(lambda: forward_record(store, seq))
     assert target.count() == 1
+
+
+def test_a_token_in_the_target_url_is_not_kept_with_the_result(
+    listener: Listener, store: EventStore, http: requests.Session
+) -> None:
+    """The whole-suite scan of data dirs found it: a target like ...?secret=TOKEN was stored in
+    clear with every forwarded event (and so in every export)."""
+    secret = "tok-target-5b1e0c"
+    with TargetServer(200, b"{}") as target:
+        url = target.url.replace("://", f"://dev:{secret}@") + f"?secret={secret}&mode=test"
+        with Forwarder(url, store) as fwd:
+            listener.set_forward_hook(fwd.submit)
+            seq = deliver(http, listener, envelope()).json()["seq"]
+            record = wait_until(lambda: forward_record(store, seq))
+    assert record["status"] == 200  # sent to the real target, token and all
+    assert record["url"].endswith("?secret=[redacted]&mode=test")
+    assert "dev:[redacted]@" in record["url"]
+    assert (
+        secret.encode()
+        not in store.path.read_bytes() + store.path.with_name(store.path.name + "-wal").read_bytes()
+    )

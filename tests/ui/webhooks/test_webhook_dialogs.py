@@ -305,7 +305,7 @@ def test_validation_errors_appear_next_to_their_fields(
     panel = make_panel(memory_secrets)
     panel.reload_profiles("Under test")
     dialog = panel.open_create_dialog()
-    url, token = "https://example.test/hooks", "has a space"
+    url, token = "https://example.test/hooks", "has a space 9d41c7"
     fill_form(qtbot, dialog, url, token)
     # Free entry of an identifier the catalog lacks (the sandbox will refuse it: 422).
     qtbot.keyClicks(dialog.events.filter_edit, "card.exploded")
