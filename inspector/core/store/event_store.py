@@ -6,6 +6,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,7 @@ class EventStore:
         # connection), and opening a connection per write would cost more than the write.
         self._write_lock = threading.Lock()
         self._write_conn: sqlite3.Connection | None = None
+        self.last_delete_s = 0.0  # the write lock's hold time of the last delete_unpinned
         self._checks: set[sqlite3.Connection] = set()  # quick_check connections, interrupted by close()
         # reference -> the latest own time of the events committed with it (write lock held): a
         # card or cardholder in every delivery is then looked up once, not at every commit.
@@ -410,6 +412,7 @@ class EventStore:
         if not seqs:
             return []
         with self._write_lock:
+            held = time.perf_counter()
             conn = self._writer()
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -427,6 +430,9 @@ class EventStore:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+            finally:
+                # How long commits waited behind this delete (not the wait for the lock itself).
+                self.last_delete_s = time.perf_counter() - held
         return deleted
 
     def oldest_unpinned(
