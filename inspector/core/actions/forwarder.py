@@ -23,6 +23,7 @@ from requests.structures import CaseInsensitiveDict
 
 from inspector import __version__
 from inspector.core.diagnostics.log_events import forward_failed
+from inspector.core.diagnostics.text_redaction import redact_text
 from inspector.core.events import StoredEvent, iso_utc
 from inspector.core.redaction import redact_url
 from inspector.core.store.event_store import EventStore
@@ -311,8 +312,7 @@ class Forwarder:
     def _store(self, seq: int, record: dict[str, Any]) -> None:
         # The target is the user's, but a token in its query (or a password in it) is still a
         # secret: the record goes into the database and every export.
-        if isinstance(record.get("url"), str):
-            record = {**record, "url": redact_url(record["url"])}
+        record = kept_record(record)
         try:
             self.store.set_extra(seq, "forward", record)
         except Exception:  # the store closing under us must not kill the worker
@@ -324,6 +324,17 @@ class Forwarder:
                 callback(seq, record)
             except Exception:
                 log.exception("forwarding result callback failed")
+
+
+def kept_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A send's record as it may be stored: the target URL without secrets, and the error too
+    (requests names the URL, query and all, in its messages)."""
+    kept = dict(record)
+    if isinstance(kept.get("url"), str):
+        kept["url"] = redact_url(kept["url"])
+    if isinstance(kept.get("error"), str):
+        kept["error"] = redact_text(kept["error"])
+    return kept
 
 
 def _no_send_record(url: str, error: str) -> dict[str, Any]:

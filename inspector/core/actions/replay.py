@@ -21,9 +21,15 @@ from typing import Any
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from inspector.core.actions.forwarder import FORWARDED_MARKER, forwardable_headers, new_session, send_request
+from inspector.core.actions.forwarder import (
+    FORWARDED_MARKER,
+    forwardable_headers,
+    kept_record,
+    new_session,
+    send_request,
+)
 from inspector.core.events import StoredEvent
-from inspector.core.redaction import is_secret_name, redact_url
+from inspector.core.redaction import is_secret_name
 from inspector.core.store.event_store import EventStore
 
 MAX_REPLAYS_KEPT = 50  # per event: the newest ones, so replaying one event all day stays bounded
@@ -64,9 +70,7 @@ def record_replay(store: EventStore, seq: int, result: dict[str, Any]) -> None:
             return
         replays = event.extra.get("replays")
         history = list(replays) if isinstance(replays, list) else []
-        if isinstance(result.get("url"), str):  # a token in the target's query stays out of the store
-            result = {**result, "url": redact_url(result["url"])}
-        history.append(result)
+        history.append(kept_record(result))  # a token in the target's query stays out of the store
         store.set_extra(seq, "replays", history[-MAX_REPLAYS_KEPT:])
 
 

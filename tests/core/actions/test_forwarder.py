@@ -249,3 +249,20 @@ def test_a_token_in_the_target_url_is_not_kept_with_the_result(
         secret.encode()
         not in store.path.read_bytes() + store.path.with_name(store.path.name + "-wal").read_bytes()
     )
+
+
+def test_a_down_target_s_error_does_not_carry_its_token(
+    listener: Listener, store: EventStore, http: requests.Session
+) -> None:
+    """requests names the URL, query and all, in a connection error: that text is kept too."""
+    secret = "tok-down-target-77a0"
+    with Forwarder(f"http://127.0.0.1:{free_port()}/hooks?secret={secret}", store) as fwd:
+        listener.set_forward_hook(fwd.submit)
+        seq = deliver(http, listener, envelope()).json()["seq"]
+        record = wait_until(lambda: forward_record(store, seq))
+    assert record["error"] and "[redacted]" in record["error"] + record["url"]
+    assert secret not in json.dumps(record)
+    assert (
+        secret.encode()
+        not in store.path.read_bytes() + store.path.with_name(store.path.name + "-wal").read_bytes()
+    )
