@@ -10,6 +10,7 @@ bypasses their locking. Read from the AST, so comments and docstrings may talk a
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,29 @@ def test_the_check_lets_ordinary_code_and_prose_pass(source: str) -> None:
 @pytest.mark.parametrize("path", ui_files(), ids=lambda p: str(p.relative_to(PACKAGE_ROOT)))
 def test_ui_modules_build_no_sql_and_leave_the_listener_alone(path: Path) -> None:
     assert violations(path.read_text(encoding="utf-8")) == []
+
+
+# Colours live in one place (inspector/ui/theme.py), derived from the palette so light and dark
+# both read; icons.py names the SVGs' stroke colour it replaces, which is not a colour we show.
+_COLOUR_LITERAL = re.compile(r"#[0-9a-fA-F]{6}\b|QColor\(\s*(?:0x)?[0-9]")
+_COLOUR_HOMES = {"theme.py", "icons.py"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in (PACKAGE_ROOT / "ui").rglob("*.py") if p.name not in _COLOUR_HOMES),
+    ids=lambda p: str(p.relative_to(PACKAGE_ROOT)),
+)
+def test_ui_modules_take_their_colours_from_the_theme(path: Path) -> None:
+    found = [
+        f"{n}: {line.strip()}"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _COLOUR_LITERAL.search(line)
+    ]
+    assert not found, found
+
+
+def test_the_colour_check_sees_a_literal() -> None:
+    assert _COLOUR_LITERAL.search('label.setStyleSheet("color: #d33f3f;")')
+    assert _COLOUR_LITERAL.search("OK = QColor(46, 160, 67)")
+    assert not _COLOUR_LITERAL.search("colour = theme.error_colour(palette)")

@@ -73,6 +73,21 @@ def error_css(pal: QPalette | None = None) -> str:
     return f"color: {error_colour(pal).name()};"
 
 
+def ok_css(pal: QPalette | None = None) -> str:
+    return f"color: {ok_colour(pal).name()};"
+
+
+def warn_css(pal: QPalette | None = None, *, bold: bool = False) -> str:
+    return f"color: {warn_colour(pal).name()};" + (" font-weight: bold;" if bold else "")
+
+
+def status_colour(status: int, pal: QPalette | None = None) -> QColor:
+    """An HTTP answer's colour: 2xx/3xx ok, 4xx warn, 5xx (and none) error."""
+    if 0 < status < 400:
+        return ok_colour(pal)
+    return warn_colour(pal) if status < 500 else error_colour(pal)
+
+
 def dark_palette() -> QPalette:
     """A dark palette on the Fusion style (for screenshots and tests, and where the platform has none)."""
     pal = QPalette()

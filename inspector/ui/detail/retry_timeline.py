@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QFocusEvent, QKeyEvent, QMouseEvent, QPainter,
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from inspector.core.store.related import Attempt
+from inspector.ui import theme
 from inspector.ui.detail.sequence_text import offset
 
 MARGIN = 28
@@ -22,10 +23,7 @@ HEIGHT = 64
 def answer_colour(status: int, palette: QPalette) -> QColor:
     """Green for accepted, amber for a 4xx we chose, red for a 5xx; mixed with the palette's text
     colour so the marks read on a light and a dark theme."""
-    base = QColor("#2e9d4a") if status < 400 else QColor("#d08a00") if status < 500 else QColor("#d03b3b")
-    text = palette.color(QPalette.ColorRole.WindowText)
-    dark = text.lightness() > 128
-    return base.lighter(125) if dark else base
+    return theme.status_colour(status, palette)
 
 
 class RetryTimeline(QWidget):

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from inspector.core.actions.replay import record_replay, send_body, with_fresh_event_id
 from inspector.core.events import StoredEvent
 from inspector.core.store.event_store import EventStore
+from inspector.ui import theme
 from inspector.ui.dialogs.send_targets import LISTENER, TargetPicker
 from inspector.ui.runner import JobGroup, Runner
 from inspector.ui.window.forward_settings import describe_forward_result, record_ok
@@ -37,8 +38,6 @@ from inspector.ui.window.forward_settings import describe_forward_result, record
 IMMEDIATE_LIMIT = 256 * 1024  # characters; bigger texts are validated after a pause in typing
 DEBOUNCE_MS = 250
 RESPONSE_SHOWN_CHARS = 64 * 1024
-OK_STYLE = "color: #2e8b57;"
-ERROR_STYLE = "color: #d33f3f;"
 
 AuthorizationSource = Callable[[], str | None]
 
@@ -184,11 +183,11 @@ class EditSendDialog(QDialog):
         except JsonProblem as problem:
             self.valid, self.error = False, problem
             self.validation_label.setText(str(problem))
-            self.validation_label.setStyleSheet(ERROR_STYLE)
+            self.validation_label.setStyleSheet(theme.error_css())
         else:
             self.valid, self.error = True, None
             self.validation_label.setText("Valid JSON")
-            self.validation_label.setStyleSheet(OK_STYLE)
+            self.validation_label.setStyleSheet(theme.ok_css())
         self._update_send()
         return self.valid
 
@@ -213,10 +212,10 @@ class EditSendDialog(QDialog):
         try:
             url = self.target.url()
         except ValueError as exc:
-            self._show_response(str(exc)[:1].upper() + str(exc)[1:] + ".", ERROR_STYLE)
+            self._show_response(str(exc)[:1].upper() + str(exc)[1:] + ".", theme.error_css())
             return
         if not url:
-            self._show_response("Choose where to send it.", ERROR_STYLE)
+            self._show_response("Choose where to send it.", theme.error_css())
             return
         body = self.editor.toPlainText().encode("utf-8")
         if self.fresh_id.isChecked():
@@ -239,7 +238,7 @@ class EditSendDialog(QDialog):
 
     def _on_sent(self, result: dict[str, Any]) -> None:
         self.last_result = result
-        style = OK_STYLE if record_ok(result) else ERROR_STYLE
+        style = theme.ok_css() if record_ok(result) else theme.error_css()
         text = describe_forward_result(result)
         self._show_response(f"Answer: {text}" if not result.get("error") else text, style)
         self.response_view.setPlainText(str(result.get("body") or "")[:RESPONSE_SHOWN_CHARS])
@@ -248,7 +247,7 @@ class EditSendDialog(QDialog):
         self.eventsUpdated.emit([self.original.seq])
 
     def _on_send_failed(self, error: BaseException) -> None:
-        self._show_response(f"Not sent: {error}", ERROR_STYLE)
+        self._show_response(f"Not sent: {error}", theme.error_css())
         self._update_send()
 
     def _show_response(self, text: str, style: str) -> None:

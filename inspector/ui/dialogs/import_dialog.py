@@ -26,11 +26,9 @@ from PySide6.QtWidgets import (
 
 from inspector.core.io.import_events import ImportFileError, ImportReport, import_file
 from inspector.core.store.event_store import EventStore
+from inspector.ui import theme
 from inspector.ui.runner import JobGroup, Runner
 
-OK_STYLE = "color: #2e8b57;"
-WARN_STYLE = "color: #c47f00;"
-ERROR_STYLE = "color: #d33f3f;"
 MAX_REASON_LINES = 8
 
 
@@ -104,7 +102,7 @@ class ImportDialog(QDialog):
             return
         path = Path(self.path_edit.text().strip()).expanduser()
         if not path.is_file():
-            self._show(f"{path} is not a file.", ERROR_STYLE)
+            self._show(f"{path} is not a file.", theme.error_css())
             return
         self.report = None
         self._show(f"Importing {path.name}…", "")
@@ -122,7 +120,9 @@ class ImportDialog(QDialog):
             if len(reasons) > len(shown):
                 shown.append(f"… and {len(reasons) - len(shown)} other kinds of problems")
             text += "\n" + "\n".join(shown)
-        style = ERROR_STYLE if report.stopped else WARN_STYLE if report.skipped else OK_STYLE
+        style = (
+            theme.error_css() if report.stopped else theme.warn_css() if report.skipped else theme.ok_css()
+        )
         self._show(text, style)
         self._update_buttons()
         self.imported.emit(report)
@@ -131,9 +131,9 @@ class ImportDialog(QDialog):
         # import_file raises ImportFileError only before it stored anything; anything else is not
         # known to have stored nothing, so the table is reloaded and the text does not claim it.
         if isinstance(error, ImportFileError):
-            self._show(f"Nothing imported: {error}", ERROR_STYLE)
+            self._show(f"Nothing imported: {error}", theme.error_css())
         else:
-            self._show(f"The import failed: {error}", ERROR_STYLE)
+            self._show(f"The import failed: {error}", theme.error_css())
             self.imported.emit(ImportReport(stopped=f"failed: {error}"))
         self._update_buttons()
 

@@ -31,9 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.actions.response_rules import ALL, MAX_DELAY_SECONDS, ResponseRule, RuleError, RuleSet
+from inspector.ui import theme
 from inspector.ui.window.rules_indicator import RuleSetWatcher
-
-ERROR_STYLE = "color: #d33f3f;"
 
 
 class RulesDialog(QDialog):
@@ -108,7 +107,7 @@ class RulesDialog(QDialog):
         self.add_button.clicked.connect(self.add_rule)
         self.error_label = QLabel(self)
         self.error_label.setObjectName("ruleError")
-        self.error_label.setStyleSheet(ERROR_STYLE)
+        self.error_label.setStyleSheet(theme.error_css())
         self.error_label.setWordWrap(True)
 
         new_rule = QGroupBox("New rule", self)

@@ -25,6 +25,7 @@ from inspector.core.provider.profiles import (
     ProfileError,
     ProfileStore,
 )
+from inspector.ui import theme
 from inspector.ui.busy_bar import BusyBar
 from inspector.ui.runner import JobGroup, Runner
 
@@ -60,7 +61,7 @@ class ProfileDialog(QDialog):
         self.id_fields_edit.setToolTip("Where the webhook id sits in answers, tried in order")
         self.error_label = QLabel(self)
         self.error_label.setObjectName("dialogError")
-        self.error_label.setStyleSheet("color: #d33f3f;")
+        self.error_label.setStyleSheet(theme.error_css())
         self.error_label.setWordWrap(True)
         self.error_label.hide()
 

@@ -31,12 +31,9 @@ from inspector.core.tunnel.follower import FollowResult
 from inspector.core.tunnel.health import HealthCheck
 from inspector.core.tunnel.supervisor import Phase, TunnelState
 from inspector.core.tunnel.tools import TOOL_NAMES, TOOLS, ToolLookup, ToolName
+from inspector.ui import theme
 from inspector.ui.session import InspectorSession
 from inspector.ui.tunnels import Tunnels
-
-ERROR_STYLE = "color: #d33f3f;"
-WARN_STYLE = "color: #c47f00;"
-OK_STYLE = "color: #2e8b57;"
 
 
 def install_html(lookups: dict[ToolName, ToolLookup]) -> str:
@@ -70,16 +67,16 @@ def plain_tip(text: str) -> str:
 def health_text(result: HealthCheck) -> tuple[str, str]:
     """(text, style) for a health check's result."""
     if result.ok:
-        return f"✓ {result.message}", OK_STYLE
-    return f"⚠ {result.message}", WARN_STYLE
+        return f"✓ {result.message}", theme.ok_css()
+    return f"⚠ {result.message}", theme.warn_css()
 
 
 def state_style(state: TunnelState | None) -> str:
     if state is None or state.phase is Phase.STOPPED:
         return ""
     if state.phase is Phase.FAILED:
-        return ERROR_STYLE
-    return WARN_STYLE if state.phase is Phase.RESTARTING else ""
+        return theme.error_css()
+    return theme.warn_css() if state.phase is Phase.RESTARTING else ""
 
 
 class TunnelOutputDialog(QDialog):
@@ -191,7 +188,7 @@ class TunnelControls(QGroupBox):
         self.path_problem.setTextFormat(Qt.TextFormat.PlainText)  # shows what a tool or agent said
         self.path_problem.setObjectName("tunnelToolPathProblem")
         self.path_problem.setWordWrap(True)
-        self.path_problem.setStyleSheet(ERROR_STYLE)
+        self.path_problem.setStyleSheet(theme.error_css())
         self.path_problem.hide()
 
         self.follow_check = QCheckBox(self)
@@ -206,7 +203,7 @@ class TunnelControls(QGroupBox):
         self.offer_label.setObjectName("tunnelOffer")
         self.offer_label.setWordWrap(True)
         self.offer_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.offer_label.setStyleSheet(WARN_STYLE)
+        self.offer_label.setStyleSheet(theme.warn_css())
         self.update_button = QPushButton("Update", self.offer_row)
         self.update_button.setObjectName("followTunnelButton")
         self.update_button.setToolTip("Change the webhook's URL with the provider to the tunnel's new URL")
@@ -414,7 +411,7 @@ class TunnelControls(QGroupBox):
 
     def _on_followed(self, result: FollowResult) -> None:
         self.follow_label.setText(result.describe())
-        self.follow_label.setStyleSheet(ERROR_STYLE if result.failed or result.problem else "")
+        self.follow_label.setStyleSheet(theme.error_css() if result.failed or result.problem else "")
         self.follow_label.show()
 
     def _on_follow_toggled(self, checked: bool) -> None:
@@ -424,7 +421,7 @@ class TunnelControls(QGroupBox):
     def _show_problem(self, problem: str | None) -> None:
         if problem:
             self.state_label.setText(problem)
-            self.state_label.setStyleSheet(ERROR_STYLE)
+            self.state_label.setStyleSheet(theme.error_css())
 
     def _show_path_problem(self, text: str) -> None:
         self.path_problem.setText(text)

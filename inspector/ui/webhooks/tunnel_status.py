@@ -18,11 +18,10 @@ from inspector.core.tunnel.detect import TunnelResult
 from inspector.core.tunnel.health import HealthCheck
 from inspector.core.tunnel.supervisor import Phase, TunnelState
 from inspector.core.tunnel.tools import TOOL_NAMES, ToolName
+from inspector.ui import theme
 from inspector.ui.session import TunnelProbe
 from inspector.ui.tunnels import Tunnels
 from inspector.ui.webhooks.tunnel_controls import TunnelOutputDialog, health_text, install_html, plain_tip
-
-WARN_STYLE = "color: #c47f00; font-weight: bold;"
 
 
 class TunnelStatus(QWidget):
@@ -80,7 +79,7 @@ class TunnelStatus(QWidget):
         self.warning = QLabel(self)
         self.warning.setTextFormat(Qt.TextFormat.PlainText)  # what a tool or agent said
         self.warning.setObjectName("tunnelWarning")
-        self.warning.setStyleSheet(WARN_STYLE)
+        self.warning.setStyleSheet(theme.warn_css(bold=True))
         self.warning.setWordWrap(False)
         self.warning.hide()
 
@@ -289,7 +288,7 @@ class TunnelStatus(QWidget):
         text = self.manual_edit.text().strip()
         if text and not text.startswith(("http://", "https://")):
             self.manual_edit.setToolTip("A public URL starts with https:// (or http://)")
-            self.manual_edit.setStyleSheet("color: #d33f3f;")
+            self.manual_edit.setStyleSheet(theme.error_css())
         else:
             self.manual_edit.setToolTip("")
             self.manual_edit.setStyleSheet("")

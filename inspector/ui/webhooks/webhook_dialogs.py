@@ -38,12 +38,12 @@ from inspector.core.provider.webhook_service import (
     new_token,
     user_error,
 )
+from inspector.ui import theme
 from inspector.ui.busy_bar import BusyBar
 from inspector.ui.runner import JobGroup, Runner
 
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1  # identifier + description, what the filter matches
 IDENT_ROLE = Qt.ItemDataRole.UserRole + 2  # the bare identifier (the text also shows the description)
-ERROR_STYLE = "color: #d33f3f;"
 
 # Which error label shows a provider field message (names as the provider's 422 uses them).
 URL_FIELDS = ("url",)
@@ -54,7 +54,7 @@ TOKEN_FIELDS = ("authorization_token", "token")
 def _error_label(name: str, parent: QWidget) -> QLabel:
     label = QLabel(parent)
     label.setObjectName(name)
-    label.setStyleSheet(ERROR_STYLE)
+    label.setStyleSheet(theme.error_css())
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.hide()

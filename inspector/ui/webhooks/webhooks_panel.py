@@ -37,6 +37,7 @@ from inspector.core.provider.webhook_service import (
     user_error,
 )
 from inspector.sandbox.catalog import CATALOG
+from inspector.ui import theme
 from inspector.ui.busy_bar import BusyBar
 from inspector.ui.runner import JobGroup
 from inspector.ui.session import InspectorSession
@@ -61,7 +62,6 @@ from inspector.ui.webhooks.webhooks_model import (
 LISTENER_PATH = "/hooks"  # appended to the tunnel (or listener) URL in the Create dialog
 KEY_PROFILE = "webhooks/profile"  # the active profile's name: the only thing kept in QSettings
 DEFAULT_TEST_EVENT = "transaction.authorized"
-ERROR_STYLE = "color: #d33f3f;"
 
 
 class WebhooksPanel(QWidget):
@@ -207,7 +207,7 @@ class WebhooksPanel(QWidget):
         self.error_label = QLabel(self)
         self.error_label.setObjectName("panelError")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(ERROR_STYLE)
+        self.error_label.setStyleSheet(theme.error_css())
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
         self.busy_bar = BusyBar(self.jobs, self)
@@ -334,7 +334,7 @@ class WebhooksPanel(QWidget):
     def _show_secrets_location(self) -> None:
         status = self.session.secrets.status
         self.secrets_label.setText(f"Tokens are kept {status.description}.")
-        self.secrets_label.setStyleSheet("" if status.persistent else "color: #c47f00;")
+        self.secrets_label.setStyleSheet("" if status.persistent else theme.warn_css())
 
     # --- actions ----------------------------------------------------------------------------------
 
@@ -570,7 +570,7 @@ class WebhooksPanel(QWidget):
             if present and source != "saved"
             else ""
         )
-        self.token_state.setStyleSheet("" if present else ERROR_STYLE)
+        self.token_state.setStyleSheet("" if present else theme.error_css())
         self._update_buttons()
 
     def _update_buttons(self, *_: object) -> None:

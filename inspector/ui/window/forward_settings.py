@@ -13,12 +13,11 @@ from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from inspector.core.actions.forwarder import normalize_target_url
+from inspector.ui import theme
 from inspector.ui.session import Forwarding
 
 KEY_TARGET_URL = "forward/target_url"
 PLACEHOLDER = "http://localhost:3000/webhooks"
-OK_STYLE = "color: #2e8b57;"
-DOWN_STYLE = "color: #d33f3f;"
 
 
 def describe_forward_result(record: dict[str, Any]) -> str:
@@ -97,7 +96,7 @@ class ForwardSettings(QWidget):
             try:
                 url = self.forwarding_service.start(self.url_edit.text())
             except ValueError as exc:
-                self._show_status(f"Not forwarding: {exc}", DOWN_STYLE)
+                self._show_status(f"Not forwarding: {exc}", theme.error_css())
             else:
                 self.url_edit.setText(url)
                 self._remember(url)
@@ -126,7 +125,7 @@ class ForwardSettings(QWidget):
         try:
             url = normalize_target_url(text)
         except ValueError as exc:
-            self._show_status(str(exc)[:1].upper() + str(exc)[1:], DOWN_STYLE)
+            self._show_status(str(exc)[:1].upper() + str(exc)[1:], theme.error_css())
             return
         self._remember(url)
         if self.forwarding and url != self.forwarding_service.target_url:
@@ -140,11 +139,13 @@ class ForwardSettings(QWidget):
     def _on_result(self, seq: int, record: dict[str, Any]) -> None:
         self.last_result = record
         if record_ok(record):
-            self._show_status(f"#{seq} → {describe_forward_result(record)}", OK_STYLE)
+            self._show_status(f"#{seq} → {describe_forward_result(record)}", theme.ok_css())
         elif record.get("error"):
-            self._show_status(f"Target down: {record['error']}", DOWN_STYLE)
+            self._show_status(f"Target down: {record['error']}", theme.error_css())
         else:
-            self._show_status(f"#{seq} → target answered {describe_forward_result(record)}", DOWN_STYLE)
+            self._show_status(
+                f"#{seq} → target answered {describe_forward_result(record)}", theme.error_css()
+            )
         self.resultArrived.emit(seq, record)
 
     def _show_status(self, text: str, style: str) -> None:

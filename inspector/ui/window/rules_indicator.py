@@ -13,8 +13,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QLabel, QWidget
 
 from inspector.core.actions.response_rules import RuleSet
-
-ACTIVE_STYLE = "color: #c47f00; font-weight: bold;"
+from inspector.ui import theme
 
 
 class RuleSetWatcher(QObject):
@@ -58,7 +57,7 @@ class RulesIndicator(QLabel):
     def __init__(self, rules: RuleSet, watcher: RuleSetWatcher | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("rulesIndicator")
-        self.setStyleSheet(ACTIVE_STYLE)
+        self.setStyleSheet(theme.warn_css(bold=True))
         self.setToolTip("A response rule is active: the listener is not giving its normal answer")
         self.rules = rules
         self.watcher = watcher or RuleSetWatcher(rules, self)

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 
 from inspector.core.capture.listener import Listener
 from inspector.core.store.event_store import EventStore
+from inspector.ui import theme
 from inspector.ui.dialogs.edit_send_dialog import EditSendDialog, check_json
 from inspector.ui.dialogs.send_targets import LISTENER
 from inspector.ui.runner import Runner
@@ -85,7 +86,7 @@ def test_send_to_forward_target_shows_its_answer(
         with qtbot.waitSignal(dialog.sent, timeout=WAIT):
             dialog.send_button.click()
         assert target.count() == 1
-    assert "422" in dialog.response_label.text() and "d33f3f" in dialog.response_label.styleSheet()
+    assert "422" in dialog.response_label.text() and dialog.response_label.styleSheet() == theme.error_css()
     assert "amount missing" in dialog.response_view.toPlainText()
 
 

@@ -10,6 +10,7 @@ from PySide6.QtCore import QSettings, Qt
 from inspector.core.actions.forwarder import FORWARDED_MARKER
 from inspector.core.capture.listener import Listener
 from inspector.core.store.event_store import EventStore
+from inspector.ui import theme
 from inspector.ui.window.forward_settings import KEY_TARGET_URL, ForwardSettings
 from tests.core.target_server import TargetServer, free_port
 from tests.ui.helpers import WAIT, envelope, post_delivery
@@ -83,7 +84,7 @@ def test_target_down_is_shown_and_recorded_once(
     record = store.get(response.json()["seq"]).extra["forward"]
     assert record["status"] is None and "cannot connect" in record["error"]
     assert widget.status_label.text().startswith("Target down:")
-    assert "d33f3f" in widget.status_label.styleSheet()
+    assert widget.status_label.styleSheet() == theme.error_css()
     widget.set_forwarding(False)
     assert listener.forward_hook is None
 
