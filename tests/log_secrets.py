@@ -170,7 +170,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     state = _current()
     if state is None or not state.found:
         return
-    terminalreporter.write_sep("=", "secrets found in log files", red=True, bold=True)
+    terminalreporter.write_sep("=", "secrets found in log or data files", red=True, bold=True)
     for line in state.found:
         terminalreporter.write_line(line, red=True)
 
