@@ -42,12 +42,34 @@ def test_leaks():
 """
 
 
+DATA_LEAK = """
+from inspector.core.diagnostics import register_secret
+
+def test_keeps_a_token(tmp_path):
+    assert register_secret("SECRET")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "events.sqlite3").write_bytes(b"SQLite format 3\\0 ... SECRET ...")
+    (tmp_path / "export.har").write_text("{}")
+"""
+
+
+def test_a_registered_secret_in_a_database_the_suite_wrote_fails_the_run(inner: pytest.Pytester) -> None:
+    result = run(inner, DATA_LEAK)
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*events.sqlite3: secret sha256:* (from test_inner.py::test_keeps_a_token)"])
+    assert "export.har" not in result.stdout.str()  # a file without the secret is not named
+
+
 def test_a_registered_secret_in_the_suite_log_dir_fails_the_run(inner: pytest.Pytester) -> None:
     result = run(inner, LEAK)
     result.assert_outcomes(passed=1)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
-        ["*secrets found in log files*", "*listen.log: secret sha256:* (from test_inner.py::test_leaks)"]
+        [
+            "*secrets found in log or data files*",
+            "*listen.log: secret sha256:* (from test_inner.py::test_leaks)",
+        ]
     )
 
 
@@ -68,7 +90,7 @@ def test_a_secret_logged_through_setup_logging_passes(inner: pytest.Pytester) ->
     result = run(inner, REDACTED)
     result.assert_outcomes(passed=1)
     assert result.ret == pytest.ExitCode.OK
-    assert "secrets found in log files" not in result.stdout.str()
+    assert "secrets found in" not in result.stdout.str()
 
 
 CHILD_ONLY = """
