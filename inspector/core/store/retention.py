@@ -60,6 +60,15 @@ class Pruner:
         self._max_batch = max_batch
         self._batch = min(50, max_batch)
         self.deleted_total = 0
+        # The seq at and below which events are over the count limit, found once per look: the
+        # walk that finds it costs as many index steps as the limit (tens of milliseconds at a
+        # few hundred thousand), and made again for every batch it let a stream outrun the pruner.
+        # Newer deliveries only push more events over the limit, so it stays true for the look.
+        self._count_cut: int | None = None
+
+    def new_look(self) -> None:
+        """Forget what the last look found (a new look, or new limits)."""
+        self._count_cut = None
 
     def prune_batch(self) -> list[int]:
         """Delete one batch of what is over the limits; [] when the history is within them."""
@@ -85,9 +94,13 @@ class Pruner:
             if old:
                 return old
         if limits.events is not None:
-            cut = store.newest_unpinned_after(limits.events)
-            if cut is not None:
-                return store.oldest_unpinned(limit, upto_seq=cut)
+            if self._count_cut is not None:
+                old = store.oldest_unpinned(limit, upto_seq=self._count_cut)
+                if old:
+                    return old
+            self._count_cut = store.newest_unpinned_after(limits.events)
+            if self._count_cut is not None:
+                return store.oldest_unpinned(limit, upto_seq=self._count_cut)
         if limits.size is not None:
             used, _file = store.space()
             if used > limits.size:
@@ -183,6 +196,7 @@ class RetentionWorker:
         with self._limits_lock:
             if self._next_limits is not None:
                 self.pruner.limits, self._next_limits = self._next_limits, None
+        self.pruner.new_look()
         deleted = 0
         while not self._stop.is_set():
             seqs = self.pruner.prune_batch()

@@ -292,3 +292,26 @@ def test_a_refused_delete_is_reported_and_tried_again(data_dir: Path) -> None:
         worker.stop()
     finally:
         store.close()
+
+
+def test_one_look_finds_the_count_limit_once_not_per_batch(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding where the count limit falls walks as many index entries as the limit; made for
+    every batch, it let a 576/s stream outrun the pruner at a 60,000-event limit (soak)."""
+    fill(store, 1200)
+    walks = []
+    real = store.newest_unpinned_after
+
+    def counted(n: int) -> int | None:
+        walks.append(n)
+        return real(n)
+
+    monkeypatch.setattr(store, "newest_unpinned_after", counted)
+    pruner = Pruner(store, KeepLimits(days=None, events=200, size=None), max_batch=50, budget_s=1.0)
+    pruner.new_look()
+    batches = 0
+    while pruner.prune_batch():
+        batches += 1
+    assert store.count() == 200
+    assert batches >= 20 and len(walks) <= 2, (batches, len(walks))
