@@ -441,13 +441,10 @@ class EventStore:
         """Seqs of the oldest unpinned events, oldest first: by seq up to `upto_seq`, or by
         received time before `before_time`."""
         if before_time is not None:
-            sql = (
-                "SELECT seq FROM events WHERE received_at < ? AND pinned = 0"
-                " ORDER BY received_at, seq LIMIT ?"
-            )
+            sql = _OLDEST_BY_TIME
             params: tuple[object, ...] = (before_time, limit)
         else:
-            sql = "SELECT seq FROM events WHERE pinned = 0 AND seq <= ? ORDER BY seq LIMIT ?"
+            sql = _OLDEST_BY_SEQ
             params = (upto_seq if upto_seq is not None else self.max_seq(), limit)
         return [r[0] for r in self._conn().execute(sql, params)]
 
@@ -469,7 +466,7 @@ class EventStore:
         if before_time is None:
             sql = "SELECT COUNT(*) FROM events WHERE pinned = 0"
         else:
-            sql, params = "SELECT COUNT(*) FROM events WHERE received_at < ? AND pinned = 0", (before_time,)
+            sql, params = "SELECT COUNT(*) FROM events WHERE received_at < ? AND +pinned = 0", (before_time,)
         (n,) = self._conn().execute(sql, params).fetchone()
         return int(n)
 
@@ -734,6 +731,15 @@ class EventStore:
     def integrity_check(self) -> str:
         (result,) = self._conn().execute("PRAGMA integrity_check").fetchone()
         return str(result)
+
+
+# The pruner's candidates. "+pinned" keeps the age query on the received_at index: given the
+# choice the planner took (pinned, seq) and walked every unpinned row to find none older than the
+# age limit — 27 ms at 150,000 events before every batch, so a stream outran the pruner.
+_OLDEST_BY_TIME = (
+    "SELECT seq FROM events WHERE received_at < ? AND +pinned = 0 ORDER BY received_at, seq LIMIT ?"
+)
+_OLDEST_BY_SEQ = "SELECT seq FROM events WHERE pinned = 0 AND seq <= ? ORDER BY seq LIMIT ?"
 
 
 def _as_filter(filter_text: str | Filter) -> Filter:

@@ -3,7 +3,13 @@ functional test and still make each commit slower as the history grows."""
 
 from __future__ import annotations
 
-from inspector.core.store.event_store import EventStore, _count_statement, _summaries_statement
+from inspector.core.store.event_store import (
+    _OLDEST_BY_SEQ,
+    _OLDEST_BY_TIME,
+    EventStore,
+    _count_statement,
+    _summaries_statement,
+)
 from inspector.core.store.filter_query import parse_filter
 
 
@@ -99,3 +105,15 @@ def test_summaries_of_chosen_seqs_look_up_each_by_rowid(store: EventStore) -> No
     text = plan(store, *_summaries_statement([3, 9, 27]))
     assert "INTEGER PRIMARY KEY (rowid=?)" in text
     assert "TEMP B-TREE" not in text
+
+
+def test_the_pruner_s_age_query_walks_the_received_at_index(store: EventStore) -> None:
+    """By (pinned, seq) it read every unpinned row before each batch: a stream outran the pruner."""
+    text = plan(store, _OLDEST_BY_TIME, (0.0, 50))
+    assert "events_received_at" in text and "events_pinned_seq" not in text, text
+    assert "TEMP B-TREE" not in text
+
+
+def test_the_pruner_s_count_query_walks_the_pinned_seq_index(store: EventStore) -> None:
+    text = plan(store, _OLDEST_BY_SEQ, (10, 50))
+    assert "events_pinned_seq" in text and "TEMP B-TREE" not in text, text
